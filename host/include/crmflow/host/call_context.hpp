@@ -1,0 +1,25 @@
+// The host's side of one call into a plugin component: the opaque crmflow_call of abi.h.
+#pragma once
+
+#include <crmflow/abi.h>
+
+#include <chrono>
+#include <string>
+
+#include "crmflow/host/record.hpp"
+
+// Defined in the global namespace because abi.h declares it there. Plugins only ever see
+// a pointer to it; its layout is the host's business and may change freely.
+struct crmflow_call {
+  const crmflow::Record* record = nullptr;  // null for create()
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  std::string component;  // tags log lines: "<pack>/<component>"
+  std::string error;      // set through crmflow_host_api.set_error
+};
+
+namespace crmflow {
+
+// The process-wide table of host services handed to every plugin call. Never null.
+const crmflow_host_api* host_api() noexcept;
+
+}  // namespace crmflow

@@ -1,0 +1,55 @@
+// The host configuration file (JSON with comments), e.g. config/crmflow.json.
+#pragma once
+
+#include <chrono>
+#include <expected>
+#include <filesystem>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace crmflow {
+
+struct PluginSetting {
+  std::string name;  // file name without ".so", looked up in the plugin directories
+  bool enabled = true;
+  std::optional<std::set<std::string>> components;  // absent: every component of the file
+};
+
+struct DatabaseSettings {
+  std::string host = "127.0.0.1";
+  unsigned port = 3306;
+  std::string socket;  // a unix socket, used instead of host and port when set
+  std::string name = "crm";
+  std::string user = "crmflow";
+  std::string password;  // never in the file: from the environment only
+};
+
+struct LogSettings {
+  std::string level = "info";  // trace, debug, info, warn, error
+  std::string format = "text";  // text or json
+};
+
+struct HostConfig {
+  std::filesystem::path file;
+  std::vector<std::filesystem::path> plugin_dirs;  // absolute, in search order
+  std::vector<PluginSetting> plugins;
+  DatabaseSettings database;
+  LogSettings log;
+  std::chrono::milliseconds call_deadline{2000};
+};
+
+// Reads and validates a host config. Relative plugin directories are resolved against the
+// file's directory. The database settings are then overridden by the environment
+// (CRMFLOW_DB_HOST, _PORT, _SOCKET, _NAME, _USER) and the password is read from
+// CRMFLOW_DB_PASSWORD. Every problem is reported, each naming the file and the JSON path
+// (or line and column for a syntax error).
+std::expected<HostConfig, std::vector<std::string>> load_host_config(
+    const std::filesystem::path& file);
+
+// Parses config text; `file` is used for messages and to resolve relative directories.
+std::expected<HostConfig, std::vector<std::string>> parse_host_config(
+    std::string_view text, const std::filesystem::path& file);
+
+}  // namespace crmflow

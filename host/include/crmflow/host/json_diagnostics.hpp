@@ -1,0 +1,17 @@
+// Parsing JSON files (comments allowed) with errors that name file, line and column.
+#pragma once
+
+#include <expected>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+namespace crmflow {
+
+// Parses JSON text in which // and /* */ comments are allowed. On a syntax error the
+// message reads "<file>:<line>:<column>: <what is wrong>".
+std::expected<nlohmann::json, std::string> parse_json_with_comments(
+    std::string_view text, const std::filesystem::path& file);
+
+}  // namespace crmflow

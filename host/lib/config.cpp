@@ -1,0 +1,188 @@
+#include "crmflow/host/config.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "crmflow/host/json_diagnostics.hpp"
+
+namespace crmflow {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+// Collects the problems of one config file, each prefixed with the file and JSON path.
+class Problems {
+ public:
+  explicit Problems(const fs::path& file) : file_(file.string()) {}
+  void add(std::string_view path, std::string_view message) {
+    list_.push_back(fmt::format("{}: {}: {}", file_, path, message));
+  }
+  bool empty() const { return list_.empty(); }
+  std::vector<std::string> take() { return std::move(list_); }
+
+ private:
+  std::string file_;
+  std::vector<std::string> list_;
+};
+
+void reject_unknown_keys(const json& object, std::string_view path,
+                         std::initializer_list<std::string_view> known, Problems& problems) {
+  for (const auto& [key, value] : object.items()) {
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      problems.add(fmt::format("{}.{}", path, key),
+                   fmt::format("unknown setting; expected one of: {}", fmt::join(known, ", ")));
+    }
+  }
+}
+
+template <class T>
+void read(const json& object, std::string_view key, std::string_view path, T& out,
+          Problems& problems) {
+  const auto it = object.find(key);
+  if (it == object.end()) return;
+  const std::string where = fmt::format("{}.{}", path, key);
+  if constexpr (std::is_same_v<T, std::string>) {
+    if (!it->is_string()) return problems.add(where, "expected a string, found " + std::string(it->type_name()));
+  } else if constexpr (std::is_same_v<T, bool>) {
+    if (!it->is_boolean()) return problems.add(where, "expected true or false, found " + std::string(it->type_name()));
+  } else {
+    if (!it->is_number_unsigned()) return problems.add(where, "expected a whole number >= 0, found " + it->dump());
+  }
+  out = it->get<T>();
+}
+
+void read_plugins(const json& root, const fs::path& base, HostConfig& config, Problems& problems) {
+  if (const auto dirs = root.find("plugin_dirs"); dirs != root.end()) {
+    if (!dirs->is_array()) {
+      problems.add("plugin_dirs", "expected an array of directory names");
+    } else {
+      for (size_t i = 0; i < dirs->size(); ++i) {
+        const json& dir = (*dirs)[i];
+        if (!dir.is_string() || dir.get<std::string>().empty()) {
+          problems.add(fmt::format("plugin_dirs[{}]", i), "expected a directory name");
+          continue;
+        }
+        config.plugin_dirs.push_back((base / dir.get<std::string>()).lexically_normal());
+      }
+    }
+  }
+  const auto plugins = root.find("plugins");
+  if (plugins == root.end()) return;
+  if (!plugins->is_object()) return problems.add("plugins", "expected an object: plugin name → settings");
+  for (const auto& [name, settings] : plugins->items()) {
+    const std::string path = "plugins." + name;
+    if (!settings.is_object()) {
+      problems.add(path, R"(expected an object such as {"enabled": true})");
+      continue;
+    }
+    reject_unknown_keys(settings, path, {"enabled", "components"}, problems);
+    PluginSetting plugin;
+    plugin.name = name;
+    read(settings, "enabled", path, plugin.enabled, problems);
+    if (const auto components = settings.find("components"); components != settings.end()) {
+      plugin.components.emplace();
+      if (!components->is_array()) {
+        problems.add(path + ".components", "expected an array of component names");
+      } else {
+        for (size_t i = 0; i < components->size(); ++i) {
+          const json& component = (*components)[i];
+          if (!component.is_string()) {
+            problems.add(fmt::format("{}.components[{}]", path, i), "expected a component name");
+          } else if (!plugin.components->insert(component.get<std::string>()).second) {
+            problems.add(fmt::format("{}.components[{}]", path, i),
+                         "component listed twice: " + component.get<std::string>());
+          }
+        }
+      }
+    }
+    config.plugins.push_back(std::move(plugin));
+  }
+}
+
+void read_database(const json& root, DatabaseSettings& db, Problems& problems) {
+  const auto it = root.find("database");
+  if (it == root.end()) return;
+  if (!it->is_object()) return problems.add("database", "expected an object");
+  reject_unknown_keys(*it, "database", {"host", "port", "socket", "name", "user"}, problems);
+  read(*it, "host", "database", db.host, problems);
+  read(*it, "port", "database", db.port, problems);
+  read(*it, "socket", "database", db.socket, problems);
+  read(*it, "name", "database", db.name, problems);
+  read(*it, "user", "database", db.user, problems);
+}
+
+void read_log(const json& root, LogSettings& log, Problems& problems) {
+  const auto it = root.find("log");
+  if (it == root.end()) return;
+  if (!it->is_object()) return problems.add("log", "expected an object");
+  reject_unknown_keys(*it, "log", {"level", "format"}, problems);
+  read(*it, "level", "log", log.level, problems);
+  read(*it, "format", "log", log.format, problems);
+  static constexpr std::string_view levels[] = {"trace", "debug", "info", "warn", "error"};
+  if (std::find(std::begin(levels), std::end(levels), log.level) == std::end(levels)) {
+    problems.add("log.level", "expected trace, debug, info, warn or error, found " + log.level);
+  }
+  if (log.format != "text" && log.format != "json") {
+    problems.add("log.format", "expected text or json, found " + log.format);
+  }
+}
+
+void apply_environment(DatabaseSettings& db) {
+  const auto env = [](const char* name) -> const char* {
+    const char* value = std::getenv(name);
+    return value != nullptr && *value != '\0' ? value : nullptr;
+  };
+  if (const char* v = env("CRMFLOW_DB_HOST")) db.host = v;
+  if (const char* v = env("CRMFLOW_DB_PORT")) db.port = static_cast<unsigned>(std::strtoul(v, nullptr, 10));
+  if (const char* v = env("CRMFLOW_DB_SOCKET")) db.socket = v;
+  if (const char* v = env("CRMFLOW_DB_NAME")) db.name = v;
+  if (const char* v = env("CRMFLOW_DB_USER")) db.user = v;
+  if (const char* v = env("CRMFLOW_DB_PASSWORD")) db.password = v;
+}
+
+}  // namespace
+
+std::expected<HostConfig, std::vector<std::string>> parse_host_config(std::string_view text,
+                                                                      const fs::path& file) {
+  auto root = parse_json_with_comments(text, file);
+  if (!root) return std::unexpected(std::vector<std::string>{root.error()});
+
+  Problems problems(file);
+  if (!root->is_object()) {
+    problems.add("(top)", "expected a JSON object");
+    return std::unexpected(problems.take());
+  }
+  reject_unknown_keys(*root, "(top)", {"plugin_dirs", "plugins", "database", "log", "call_deadline_ms"},
+                      problems);
+
+  HostConfig config;
+  config.file = file;
+  read_plugins(*root, fs::absolute(file).parent_path(), config, problems);
+  read_database(*root, config.database, problems);
+  read_log(*root, config.log, problems);
+  unsigned deadline_ms = static_cast<unsigned>(config.call_deadline.count());
+  read(*root, "call_deadline_ms", "(top)", deadline_ms, problems);
+  if (deadline_ms == 0) problems.add("call_deadline_ms", "must be greater than 0");
+  config.call_deadline = std::chrono::milliseconds(deadline_ms);
+
+  if (!problems.empty()) return std::unexpected(problems.take());
+  apply_environment(config.database);
+  return config;
+}
+
+std::expected<HostConfig, std::vector<std::string>> load_host_config(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    return std::unexpected(std::vector<std::string>{file.string() + ": cannot read the config file"});
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_host_config(text.str(), file);
+}
+
+}  // namespace crmflow

@@ -1,0 +1,37 @@
+#include "crmflow/host/enabled_plugins.hpp"
+
+#include <fmt/format.h>
+#include <fmt/std.h>
+
+#include <filesystem>
+
+namespace crmflow {
+
+std::vector<std::string> load_enabled_plugins(const HostConfig& config, PluginRegistry& registry) {
+  std::vector<std::string> problems;
+  for (const PluginSetting& plugin : config.plugins) {
+    if (!plugin.enabled) continue;
+    const std::string file_name = plugin.name + ".so";
+    std::filesystem::path found;
+    for (const auto& dir : config.plugin_dirs) {
+      std::error_code ec;
+      if (std::filesystem::exists(dir / file_name, ec)) {
+        found = dir / file_name;
+        break;
+      }
+    }
+    if (found.empty()) {
+      problems.push_back(fmt::format("{}: plugins.{}: no {} in the plugin directories ({})",
+                                     config.file.string(), plugin.name, file_name,
+                                     config.plugin_dirs.empty()
+                                         ? std::string("none configured")
+                                         : fmt::format("{}", fmt::join(config.plugin_dirs, ", "))));
+      continue;
+    }
+    auto file_problems = registry.load(found, plugin.components);
+    problems.insert(problems.end(), file_problems.begin(), file_problems.end());
+  }
+  return problems;
+}
+
+}  // namespace crmflow

@@ -1,0 +1,31 @@
+#include "crmflow/host/json_diagnostics.hpp"
+
+#include <fmt/format.h>
+
+namespace crmflow {
+
+std::expected<nlohmann::json, std::string> parse_json_with_comments(
+    std::string_view text, const std::filesystem::path& file) {
+  try {
+    return nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/true,
+                                 /*ignore_comments=*/true);
+  } catch (const nlohmann::json::parse_error& e) {
+    // e.byte is 1-based and points just past the offending character.
+    const size_t offset = std::min(e.byte == 0 ? size_t{0} : e.byte - 1, text.size());
+    size_t line = 1;
+    size_t line_start = 0;
+    for (size_t i = 0; i < offset; ++i) {
+      if (text[i] == '\n') {
+        ++line;
+        line_start = i + 1;
+      }
+    }
+    std::string what = e.what();
+    // nlohmann's text begins "[json.exception.parse_error.101] parse error at line 2, column 5: ".
+    if (const auto colon = what.find(": "); colon != std::string::npos) what.erase(0, colon + 2);
+    return std::unexpected(
+        fmt::format("{}:{}:{}: invalid JSON: {}", file.string(), line, offset - line_start + 1, what));
+  }
+}
+
+}  // namespace crmflow

@@ -1,0 +1,48 @@
+// The crmflow command line: one function per subcommand, wired up in main.cpp.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "crmflow/host/config.hpp"
+#include "crmflow/host/plugin_registry.hpp"
+
+namespace crmflow::cli {
+
+// Options every subcommand shares.
+struct GlobalOptions {
+  std::filesystem::path config = "config/crmflow.json";
+  std::vector<std::filesystem::path> plugin_dirs;  // searched before the config's
+  std::string log_level;                           // overrides the config when set
+  std::string log_format;
+};
+
+// Exit codes: 0 success, 1 the config, a plugin or the database has a problem (all of them
+// are printed), 2 wrong usage (CLI11's own).
+constexpr int kExitOk = 0;
+constexpr int kExitProblems = 1;
+
+// Config read, logging set up, enabled plugins loaded — or every problem on the way.
+struct Host {
+  HostConfig config;
+  PluginRegistry plugins;
+  std::vector<std::string> problems;
+};
+std::unique_ptr<Host> open_host(const GlobalOptions& options);
+
+// Prints problems to stderr, one per line, and returns kExitProblems.
+int report(const std::vector<std::string>& problems);
+
+int plugins_command(const GlobalOptions& options, bool as_json);
+int check_command(const GlobalOptions& options);
+int run_command(const GlobalOptions& options, bool once);
+
+struct TryOptions {
+  std::string component;
+  std::string params = "{}";
+  std::string record;  // JSON: {"module":..., "id":..., "fields":{...}, "old":{...}}
+};
+int try_command(const GlobalOptions& options, const TryOptions& try_options);
+
+}  // namespace crmflow::cli

@@ -1,0 +1,61 @@
+// crmflow: the workflow host for CRMs of the SugarCRM lineage.
+#include <CLI/CLI.hpp>
+
+#include "commands.hpp"
+
+int main(int argc, char** argv) {
+  using namespace crmflow::cli;
+  CLI::App app{
+      "crmflow — if-then workflows on a CRM's records: record events from the CRM's MySQL "
+      "database run through trigger, condition and action plugins."};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("crmflow 0.1.0 (plugin ABI ") +
+                                        std::to_string(CRMFLOW_ABI_MAJOR) + "." +
+                                        std::to_string(CRMFLOW_ABI_MINOR) + ")");
+
+  GlobalOptions global;
+  app.add_option("-c,--config", global.config, "Host config file (JSON, comments allowed)")
+      ->envname("CRMFLOW_CONFIG")
+      ->capture_default_str();
+  app.add_option("--plugin-dir", global.plugin_dirs,
+                 "Directory to search for plugin files before the config's plugin_dirs "
+                 "(repeatable)");
+  app.add_option("--log-level", global.log_level, "trace, debug, info, warn or error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  app.add_option("--log-format", global.log_format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}));
+
+  bool as_json = false;
+  auto* plugins = app.add_subcommand(
+      "plugins", "List every enabled component: pack, kind, name, version, ABI, effect, file");
+  plugins->add_flag("--json", as_json, "Print JSON instead of a table");
+
+  auto* check = app.add_subcommand(
+      "check", "Validate the config and load every enabled plugin; print all problems, exit 1 "
+               "if there is any");
+
+  bool once = false;
+  auto* run = app.add_subcommand(
+      "run", "Start the host: load plugins, connect to the CRM database, serve until SIGINT "
+             "or SIGTERM");
+  run->add_flag("--once", once, "Start, report what was loaded, and exit");
+
+  TryOptions try_options;
+  auto* try_cmd = app.add_subcommand(
+      "try", "Call one condition or action on a record given as JSON, without a database "
+             "(for plugin authors)");
+  try_cmd->add_option("component", try_options.component, "Component name")->required();
+  try_cmd->add_option("--params", try_options.params, "Parameters as a JSON object")
+      ->capture_default_str();
+  try_cmd
+      ->add_option("--record", try_options.record,
+                   R"(Record as JSON: {"module":"Leads","id":"1","fields":{...},"old":{...}})")
+      ->required();
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (plugins->parsed()) return plugins_command(global, as_json);
+  if (check->parsed()) return check_command(global);
+  if (run->parsed()) return run_command(global, once);
+  return try_command(global, try_options);
+}

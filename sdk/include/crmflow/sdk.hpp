@@ -1,0 +1,275 @@
+// crmflow plugin SDK for C++: a header-only layer over abi.h.
+//
+// A plugin author writes one small class per component and one CRMFLOW_PLUGIN line:
+//
+//   class Shout final : public crmflow::sdk::Action {
+//    public:
+//     static constexpr crmflow::sdk::Info info{"shout", "1.0.0", R"({"type":"object"})",
+//                                              crmflow::sdk::Effect::database};
+//     explicit Shout(const crmflow::sdk::Json& params);
+//     void run(const crmflow::sdk::Call& call) const override;
+//   };
+//   CRMFLOW_PLUGIN("example.shout", "1.0.0", Shout)
+//
+// Every exception a component throws is caught at the ABI boundary and becomes a status
+// with the exception's message; nothing C++ crosses into the host. Instances are shared by
+// several host threads: evaluate/run/tick are const and must not change the instance.
+#ifndef CRMFLOW_SDK_HPP
+#define CRMFLOW_SDK_HPP
+
+#include <crmflow/abi.h>
+
+#include <chrono>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+namespace crmflow::sdk {
+
+using Json = nlohmann::json;
+
+enum class Effect : uint32_t {
+  none = CRMFLOW_EFFECT_NONE,
+  database = CRMFLOW_EFFECT_DATABASE,
+  external = CRMFLOW_EFFECT_EXTERNAL,
+};
+
+enum class Image : uint32_t {
+  current = CRMFLOW_IMAGE_CURRENT,
+  new_image = CRMFLOW_IMAGE_NEW,
+  old_image = CRMFLOW_IMAGE_OLD,
+};
+
+enum class Level : int32_t {
+  debug = CRMFLOW_LOG_DEBUG,
+  info = CRMFLOW_LOG_INFO,
+  warn = CRMFLOW_LOG_WARN,
+  error = CRMFLOW_LOG_ERROR,
+};
+
+// What a component tells the host about itself.
+struct Info {
+  std::string_view name;
+  std::string_view version;
+  std::string_view params_schema;  // JSON Schema of the parameters object
+  Effect effect = Effect::none;    // actions: database or external
+};
+
+// Thrown by a component to fail with a message (and, rarely, a specific status).
+class Error : public std::runtime_error {
+ public:
+  explicit Error(const std::string& message, int32_t status = CRMFLOW_ERROR)
+      : std::runtime_error(message), status_(status) {}
+  int32_t status() const noexcept { return status_; }
+
+ private:
+  int32_t status_;
+};
+
+inline crmflow_str to_str(std::string_view s) noexcept { return {s.data(), s.size()}; }
+inline std::string_view to_view(crmflow_str s) noexcept {
+  return s.len == 0 ? std::string_view{} : std::string_view{s.ptr, s.len};
+}
+
+// One call from the host: the record it is about, its deadline, the host's log.
+// Views returned by a Call are valid until the component's function returns.
+class Call {
+ public:
+  Call(const crmflow_host_api* api, crmflow_call* call) noexcept : api_(api), call_(call) {}
+
+  // The field's value in an image of the record; std::nullopt for SQL NULL.
+  // Throws Error when the record has no such field.
+  std::optional<std::string_view> field(std::string_view name,
+                                        Image image = Image::current) const {
+    crmflow_value value{};
+    const int32_t status =
+        api_->record_field(call_, static_cast<uint32_t>(image), to_str(name), &value);
+    if (status == CRMFLOW_NOT_FOUND) {
+      throw Error("the " + std::string(module()) + " record has no field '" +
+                      std::string(name) + "'",
+                  CRMFLOW_NOT_FOUND);
+    }
+    if (status != CRMFLOW_OK) throw Error("reading field '" + std::string(name) + "' failed");
+    if (value.type == CRMFLOW_VALUE_NULL) return std::nullopt;
+    return to_view(value.text);
+  }
+
+  // True when the record has the field in that image (NULL or not).
+  bool has_field(std::string_view name, Image image = Image::current) const noexcept {
+    crmflow_value value{};
+    return api_->record_field(call_, static_cast<uint32_t>(image), to_str(name), &value) ==
+           CRMFLOW_OK;
+  }
+
+  std::string_view module() const noexcept { return text_of(api_->record_module); }
+  std::string_view record_id() const noexcept { return text_of(api_->record_id); }
+
+  void log(Level level, std::string_view message) const noexcept {
+    api_->log(call_, static_cast<int32_t>(level), to_str(message));
+  }
+
+  std::chrono::milliseconds remaining() const noexcept {
+    return std::chrono::milliseconds(api_->remaining_ms(call_));
+  }
+
+  const crmflow_host_api* api() const noexcept { return api_; }
+  crmflow_call* raw() const noexcept { return call_; }
+
+ private:
+  std::string_view text_of(int32_t (*getter)(crmflow_call*, crmflow_str*)) const noexcept {
+    crmflow_str out{};
+    return getter(call_, &out) == CRMFLOW_OK ? to_view(out) : std::string_view{};
+  }
+
+  const crmflow_host_api* api_;
+  crmflow_call* call_;
+};
+
+// Base classes of the three component kinds. A component's constructor takes the parsed
+// parameters and throws Error when they are wrong.
+class Condition {
+ public:
+  virtual ~Condition() = default;
+  virtual bool evaluate(const Call& call) const = 0;
+};
+
+class Action {
+ public:
+  virtual ~Action() = default;
+  virtual void run(const Call& call) const = 0;
+};
+
+class Trigger {
+ public:
+  virtual ~Trigger() = default;
+  virtual void tick(const Call& call) const = 0;
+};
+
+namespace detail {
+
+template <class Body>
+int32_t guard(const crmflow_host_api* api, crmflow_call* call, Body&& body) noexcept {
+  int32_t status = CRMFLOW_ERROR;
+  std::string message;
+  try {
+    body();
+    return CRMFLOW_OK;
+  } catch (const Error& e) {
+    message = e.what();
+    status = e.status();
+  } catch (const std::exception& e) {
+    message = e.what();
+  } catch (...) {
+    message = "unknown exception";
+  }
+  api->set_error(call, to_str(message));
+  return status;
+}
+
+template <class T>
+int32_t create(const crmflow_host_api* api, crmflow_call* call, crmflow_str params,
+               void** instance) noexcept {
+  return guard(api, call, [&] {
+    const Json parsed = params.len == 0 ? Json::object()
+                                        : Json::parse(params.ptr, params.ptr + params.len);
+    *instance = std::make_unique<T>(parsed).release();
+  });
+}
+
+template <class T>
+void destroy(void* instance) noexcept {
+  delete static_cast<T*>(instance);
+}
+
+template <class T>
+int32_t evaluate(const crmflow_host_api* api, crmflow_call* call, void* instance,
+                 int32_t* result) noexcept {
+  return guard(api, call, [&] {
+    *result = static_cast<const T*>(instance)->evaluate(Call(api, call)) ? 1 : 0;
+  });
+}
+
+template <class T>
+int32_t run(const crmflow_host_api* api, crmflow_call* call, void* instance) noexcept {
+  return guard(api, call, [&] { static_cast<const T*>(instance)->run(Call(api, call)); });
+}
+
+template <class T>
+int32_t tick(const crmflow_host_api* api, crmflow_call* call, void* instance) noexcept {
+  return guard(api, call, [&] { static_cast<const T*>(instance)->tick(Call(api, call)); });
+}
+
+template <class T>
+constexpr uint32_t kind_of() {
+  if constexpr (std::is_base_of_v<Condition, T>) return CRMFLOW_KIND_CONDITION;
+  else if constexpr (std::is_base_of_v<Action, T>) return CRMFLOW_KIND_ACTION;
+  else {
+    static_assert(std::is_base_of_v<Trigger, T>,
+                  "a component derives from sdk::Condition, sdk::Action or sdk::Trigger");
+    return CRMFLOW_KIND_TRIGGER;
+  }
+}
+
+// The kind's function for T, and null for the other kinds (whose bodies T cannot satisfy).
+template <class T>
+constexpr decltype(crmflow_component::evaluate) evaluate_of() {
+  if constexpr (kind_of<T>() == CRMFLOW_KIND_CONDITION) return &evaluate<T>;
+  else return nullptr;
+}
+template <class T>
+constexpr decltype(crmflow_component::run) run_of() {
+  if constexpr (kind_of<T>() == CRMFLOW_KIND_ACTION) return &run<T>;
+  else return nullptr;
+}
+template <class T>
+constexpr decltype(crmflow_component::tick) tick_of() {
+  if constexpr (kind_of<T>() == CRMFLOW_KIND_TRIGGER) return &tick<T>;
+  else return nullptr;
+}
+
+template <class T>
+inline constexpr crmflow_component component = {
+    sizeof(crmflow_component),
+    kind_of<T>(),
+    static_cast<uint32_t>(T::info.effect),
+    0,
+    {T::info.name.data(), T::info.name.size()},
+    {T::info.version.data(), T::info.version.size()},
+    {T::info.params_schema.data(), T::info.params_schema.size()},
+    &create<T>,
+    &destroy<T>,
+    evaluate_of<T>(),
+    run_of<T>(),
+    tick_of<T>(),
+};
+
+template <class... Ts>
+inline constexpr const crmflow_component* component_list[] = {&component<Ts>...};
+
+}  // namespace detail
+}  // namespace crmflow::sdk
+
+// Defines the plugin's entry point. Arguments: pack id, pack version, component classes.
+#define CRMFLOW_PLUGIN(pack_id, pack_version, ...)                                          \
+  CRMFLOW_EXTERN_C CRMFLOW_EXPORT int32_t crmflow_plugin_query(                             \
+      uint32_t host_abi_major, uint32_t host_abi_minor, const crmflow_plugin** out) {       \
+    static constexpr crmflow_plugin plugin = {                                              \
+        sizeof(crmflow_plugin),                                                             \
+        CRMFLOW_ABI_MAJOR,                                                                  \
+        CRMFLOW_ABI_MINOR,                                                                  \
+        static_cast<uint32_t>(std::size(::crmflow::sdk::detail::component_list<__VA_ARGS__>)), \
+        CRMFLOW_STR(pack_id),                                                               \
+        CRMFLOW_STR(pack_version),                                                          \
+        ::crmflow::sdk::detail::component_list<__VA_ARGS__>,                                \
+    };                                                                                      \
+    (void)host_abi_minor;                                                                   \
+    if (host_abi_major != CRMFLOW_ABI_MAJOR) return CRMFLOW_INCOMPATIBLE;                   \
+    *out = &plugin;                                                                         \
+    return CRMFLOW_OK;                                                                      \
+  }
+
+#endif  // CRMFLOW_SDK_HPP

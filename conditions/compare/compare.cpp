@@ -19,19 +19,40 @@
 
 namespace {
 
-using crmflow::sdk::Error;
-using crmflow::sdk::Json;
 using compare_plugin::DateTime;
 using compare_plugin::Number;
+using crmflow::sdk::Error;
+using crmflow::sdk::Json;
 
-enum class Op { equals, not_equals, in, not_in, contains, starts_with, ends_with, empty, not_empty, gt, gte, lt, lte };
+enum class Op {
+  equals,
+  not_equals,
+  in,
+  not_in,
+  contains,
+  starts_with,
+  ends_with,
+  empty,
+  not_empty,
+  gt,
+  gte,
+  lt,
+  lte
+};
 
-constexpr std::pair<std::string_view, Op> kOps[] = {
-    {"equals", Op::equals},     {"not_equals", Op::not_equals}, {"in", Op::in},
-    {"not_in", Op::not_in},     {"contains", Op::contains},     {"starts_with", Op::starts_with},
-    {"ends_with", Op::ends_with}, {"empty", Op::empty},         {"not_empty", Op::not_empty},
-    {"gt", Op::gt},             {"gte", Op::gte},               {"lt", Op::lt},
-    {"lte", Op::lte}};
+constexpr std::pair<std::string_view, Op> kOps[] = {{"equals", Op::equals},
+                                                    {"not_equals", Op::not_equals},
+                                                    {"in", Op::in},
+                                                    {"not_in", Op::not_in},
+                                                    {"contains", Op::contains},
+                                                    {"starts_with", Op::starts_with},
+                                                    {"ends_with", Op::ends_with},
+                                                    {"empty", Op::empty},
+                                                    {"not_empty", Op::not_empty},
+                                                    {"gt", Op::gt},
+                                                    {"gte", Op::gte},
+                                                    {"lt", Op::lt},
+                                                    {"lte", Op::lte}};
 
 // One operand from the parameters: null, text, a number, or a date (ordering operators).
 using Operand = std::variant<std::monostate, std::string, Number, DateTime>;
@@ -42,16 +63,20 @@ Operand operand_of(const Json& value, bool ordering, const std::string& where) {
     return std::monostate{};
   }
   if (value.is_number()) return *Number::parse(value.dump());
-  if (!value.is_string()) throw Error(where + ": expected text, a number or null, found " + value.dump());
+  if (!value.is_string())
+    throw Error(where + ": expected text, a number or null, found " + value.dump());
   const auto text = value.get<std::string>();
   if (!ordering) return text;
   if (auto date = DateTime::parse(text)) return *date;
   if (auto number = Number::parse(text)) return *number;
-  throw Error(where + ": gt/gte/lt/lte need a number or an ISO date (YYYY-MM-DD[ HH:MM[:SS]]), found \"" + text + "\"");
+  throw Error(where +
+              ": gt/gte/lt/lte need a number or an ISO date (YYYY-MM-DD[ HH:MM[:SS]]), found \"" +
+              text + "\"");
 }
 
 bool is_blank(std::string_view text) {
-  return std::all_of(text.begin(), text.end(), [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; });
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; });
 }
 
 class Compare final : public crmflow::sdk::Condition {
@@ -70,7 +95,8 @@ class Compare final : public crmflow::sdk::Condition {
   explicit Compare(const Json& params) {
     if (!params.is_object()) throw Error("parameters: expected an object");
     for (const auto& [key, unused] : params.items()) {
-      if (key != "field" && key != "op" && key != "value") throw Error("parameters: unknown parameter '" + key + "'");
+      if (key != "field" && key != "op" && key != "value")
+        throw Error("parameters: unknown parameter '" + key + "'");
     }
     const auto field = params.find("field");
     if (field == params.end() || !field->is_string() || field->get<std::string>().empty()) {
@@ -80,26 +106,34 @@ class Compare final : public crmflow::sdk::Condition {
     const auto op = params.find("op");
     const auto known = op == params.end() || !op->is_string()
                            ? std::end(kOps)
-                           : std::find_if(std::begin(kOps), std::end(kOps),
-                                          [&](const auto& entry) { return entry.first == op->get<std::string>(); });
-    if (known == std::end(kOps)) throw Error("parameters: 'op' must be one of equals, not_equals, in, not_in, contains, starts_with, ends_with, empty, not_empty, gt, gte, lt, lte");
+                           : std::find_if(std::begin(kOps), std::end(kOps), [&](const auto& entry) {
+                               return entry.first == op->get<std::string>();
+                             });
+    if (known == std::end(kOps))
+      throw Error(
+          "parameters: 'op' must be one of equals, not_equals, in, not_in, contains, starts_with, "
+          "ends_with, empty, not_empty, gt, gte, lt, lte");
     op_ = known->second;
 
     const auto value = params.find("value");
     const bool needs_value = op_ != Op::empty && op_ != Op::not_empty;
     if (!needs_value) {
-      if (value != params.end()) throw Error("parameters: '" + op->get<std::string>() + "' takes no 'value'");
+      if (value != params.end())
+        throw Error("parameters: '" + op->get<std::string>() + "' takes no 'value'");
       return;
     }
-    if (value == params.end()) throw Error("parameters: '" + op->get<std::string>() + "' needs a 'value'");
+    if (value == params.end())
+      throw Error("parameters: '" + op->get<std::string>() + "' needs a 'value'");
     if (op_ == Op::in || op_ == Op::not_in) {
       if (!value->is_array()) throw Error("parameters: 'value' of in/not_in must be an array");
-      for (size_t i = 0; i < value->size(); ++i) operands_.push_back(operand_of((*value)[i], false, "value[" + std::to_string(i) + "]"));
+      for (size_t i = 0; i < value->size(); ++i)
+        operands_.push_back(operand_of((*value)[i], false, "value[" + std::to_string(i) + "]"));
       return;
     }
     const bool ordering = op_ == Op::gt || op_ == Op::gte || op_ == Op::lt || op_ == Op::lte;
     const bool text_only = op_ == Op::contains || op_ == Op::starts_with || op_ == Op::ends_with;
-    if (text_only && !value->is_string()) throw Error("parameters: 'value' of " + op->get<std::string>() + " must be text");
+    if (text_only && !value->is_string())
+      throw Error("parameters: 'value' of " + op->get<std::string>() + " must be text");
     operands_.push_back(operand_of(*value, ordering, "value"));
   }
 
@@ -110,11 +144,19 @@ class Compare final : public crmflow::sdk::Condition {
       case Op::not_empty: return field && !is_blank(*field);
       case Op::equals: return matches(field, operands_.front());
       case Op::not_equals: return !matches(field, operands_.front());
-      case Op::in: return std::any_of(operands_.begin(), operands_.end(), [&](const Operand& o) { return matches(field, o); });
-      case Op::not_in: return std::none_of(operands_.begin(), operands_.end(), [&](const Operand& o) { return matches(field, o); });
-      case Op::contains: return field && field->find(std::get<std::string>(operands_.front())) != std::string_view::npos;
-      case Op::starts_with: return field && field->starts_with(std::get<std::string>(operands_.front()));
-      case Op::ends_with: return field && field->ends_with(std::get<std::string>(operands_.front()));
+      case Op::in:
+        return std::any_of(operands_.begin(), operands_.end(),
+                           [&](const Operand& o) { return matches(field, o); });
+      case Op::not_in:
+        return std::none_of(operands_.begin(), operands_.end(),
+                            [&](const Operand& o) { return matches(field, o); });
+      case Op::contains:
+        return field &&
+               field->find(std::get<std::string>(operands_.front())) != std::string_view::npos;
+      case Op::starts_with:
+        return field && field->starts_with(std::get<std::string>(operands_.front()));
+      case Op::ends_with:
+        return field && field->ends_with(std::get<std::string>(operands_.front()));
       case Op::gt: return order(field) > 0;
       case Op::gte: return order(field) >= 0;
       case Op::lt: return order(field) < 0;
@@ -139,11 +181,13 @@ class Compare final : public crmflow::sdk::Condition {
     const Operand& operand = operands_.front();
     if (const auto* date = std::get_if<DateTime>(&operand)) {
       const auto value = DateTime::parse(*field);
-      if (!value) throw Error("field '" + field_ + "': \"" + std::string(*field) + "\" is not an ISO date");
+      if (!value)
+        throw Error("field '" + field_ + "': \"" + std::string(*field) + "\" is not an ISO date");
       return *value <=> *date;
     }
     const auto value = Number::parse(*field);
-    if (!value) throw Error("field '" + field_ + "': \"" + std::string(*field) + "\" is not a number");
+    if (!value)
+      throw Error("field '" + field_ + "': \"" + std::string(*field) + "\" is not a number");
     return *value <=> std::get<Number>(operand);
   }
 

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <cmath>
 
 namespace compare_plugin {
 namespace {
@@ -41,7 +42,8 @@ std::optional<Number> Number::parse(std::string_view text) {
   }
   const auto dot = body.find('.');
   std::string_view integer = body.substr(0, dot);
-  std::string_view fraction = dot == std::string_view::npos ? std::string_view{} : body.substr(dot + 1);
+  std::string_view fraction =
+      dot == std::string_view::npos ? std::string_view{} : body.substr(dot + 1);
   if (!integer.empty() && all_digits(integer) && all_digits(fraction)) {
     while (integer.size() > 1 && integer.front() == '0') integer.remove_prefix(1);
     while (!fraction.empty() && fraction.back() == '0') fraction.remove_suffix(1);
@@ -54,6 +56,8 @@ std::optional<Number> Number::parse(std::string_view text) {
   double value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  // from_chars also reads "nan", "inf" and "infinity": words, not amounts.
+  if (!std::isfinite(value)) return std::nullopt;
   n.approximate_ = value;
   return n;
 }
@@ -69,7 +73,8 @@ std::partial_ordering Number::operator<=>(const Number& other) const {
     };
     return as_double(*this) <=> as_double(other);
   }
-  if (negative_ != other.negative_) return negative_ ? std::partial_ordering::less : std::partial_ordering::greater;
+  if (negative_ != other.negative_)
+    return negative_ ? std::partial_ordering::less : std::partial_ordering::greater;
   // Same sign: compare magnitudes, then flip for negatives.
   std::strong_ordering magnitude = integer_.size() <=> other.integer_.size();
   if (magnitude == 0) magnitude = integer_ <=> other.integer_;

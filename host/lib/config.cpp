@@ -47,11 +47,14 @@ void read(const json& object, std::string_view key, std::string_view path, T& ou
   if (it == object.end()) return;
   const std::string where = fmt::format("{}.{}", path, key);
   if constexpr (std::is_same_v<T, std::string>) {
-    if (!it->is_string()) return problems.add(where, "expected a string, found " + std::string(it->type_name()));
+    if (!it->is_string())
+      return problems.add(where, "expected a string, found " + std::string(it->type_name()));
   } else if constexpr (std::is_same_v<T, bool>) {
-    if (!it->is_boolean()) return problems.add(where, "expected true or false, found " + std::string(it->type_name()));
+    if (!it->is_boolean())
+      return problems.add(where, "expected true or false, found " + std::string(it->type_name()));
   } else {
-    if (!it->is_number_unsigned()) return problems.add(where, "expected a whole number >= 0, found " + it->dump());
+    if (!it->is_number_unsigned())
+      return problems.add(where, "expected a whole number >= 0, found " + it->dump());
   }
   out = it->get<T>();
 }
@@ -73,7 +76,8 @@ void read_plugins(const json& root, const fs::path& base, HostConfig& config, Pr
   }
   const auto plugins = root.find("plugins");
   if (plugins == root.end()) return;
-  if (!plugins->is_object()) return problems.add("plugins", "expected an object: plugin name → settings");
+  if (!plugins->is_object())
+    return problems.add("plugins", "expected an object: plugin name → settings");
   for (const auto& [name, settings] : plugins->items()) {
     const std::string path = "plugins." + name;
     if (!settings.is_object()) {
@@ -138,7 +142,8 @@ void apply_environment(DatabaseSettings& db) {
     return value != nullptr && *value != '\0' ? value : nullptr;
   };
   if (const char* v = env("CRMFLOW_DB_HOST")) db.host = v;
-  if (const char* v = env("CRMFLOW_DB_PORT")) db.port = static_cast<unsigned>(std::strtoul(v, nullptr, 10));
+  if (const char* v = env("CRMFLOW_DB_PORT"))
+    db.port = static_cast<unsigned>(std::strtoul(v, nullptr, 10));
   if (const char* v = env("CRMFLOW_DB_SOCKET")) db.socket = v;
   if (const char* v = env("CRMFLOW_DB_NAME")) db.name = v;
   if (const char* v = env("CRMFLOW_DB_USER")) db.user = v;
@@ -157,8 +162,8 @@ std::expected<HostConfig, std::vector<std::string>> parse_host_config(std::strin
     problems.add("(top)", "expected a JSON object");
     return std::unexpected(problems.take());
   }
-  reject_unknown_keys(*root, "(top)", {"plugin_dirs", "plugins", "database", "log", "call_deadline_ms"},
-                      problems);
+  reject_unknown_keys(*root, "(top)",
+                      {"plugin_dirs", "plugins", "database", "log", "call_deadline_ms"}, problems);
 
   HostConfig config;
   config.file = file;
@@ -178,7 +183,8 @@ std::expected<HostConfig, std::vector<std::string>> parse_host_config(std::strin
 std::expected<HostConfig, std::vector<std::string>> load_host_config(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
-    return std::unexpected(std::vector<std::string>{file.string() + ": cannot read the config file"});
+    return std::unexpected(
+        std::vector<std::string>{file.string() + ": cannot read the config file"});
   }
   std::ostringstream text;
   text << in.rdbuf();

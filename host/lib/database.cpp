@@ -32,9 +32,11 @@ std::string describe(const DatabaseSettings& s) {
   return fmt::format("database '{}' at {} as '{}'", s.name, where, s.user);
 }
 
-std::expected<std::unique_ptr<soci::session>, std::string> connect(const DatabaseSettings& settings) {
+std::expected<std::unique_ptr<soci::session>, std::string> connect(
+    const DatabaseSettings& settings) {
   try {
-    auto session = std::make_unique<soci::session>(*soci::factory_mysql(), connection_string(settings));
+    auto session =
+        std::make_unique<soci::session>(*soci::factory_mysql(), connection_string(settings));
     *session << "SET time_zone = '+00:00'";
     return session;
   } catch (const std::exception& e) {

@@ -27,7 +27,8 @@ std::expected<std::vector<std::string>, std::string> elf_dynamic_symbols(
       header.e_ident[EI_CLASS] != ELFCLASS64 || header.e_ident[EI_DATA] != ELFDATA2LSB) {
     return std::unexpected("not a 64-bit little-endian ELF file");
   }
-  if (header.e_shentsize != sizeof(Elf64_Shdr)) return std::unexpected("unexpected section header size");
+  if (header.e_shentsize != sizeof(Elf64_Shdr))
+    return std::unexpected("unexpected section header size");
 
   std::vector<Elf64_Shdr> sections(header.e_shnum);
   for (uint16_t i = 0; i < header.e_shnum; ++i) {

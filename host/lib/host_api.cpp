@@ -11,7 +11,9 @@ std::string_view view(crmflow_str s) noexcept {
   return s.len == 0 ? std::string_view{} : std::string_view{s.ptr, s.len};
 }
 
-crmflow_str str(std::string_view s) noexcept { return {s.data(), s.size()}; }
+crmflow_str str(std::string_view s) noexcept {
+  return {s.data(), s.size()};
+}
 
 spdlog::level::level_enum to_spdlog(int32_t level) noexcept {
   switch (level) {
@@ -32,7 +34,9 @@ void log(crmflow_call* call, int32_t level, crmflow_str message) {
   }
 }
 
-void set_error(crmflow_call* call, crmflow_str message) { call->error.assign(view(message)); }
+void set_error(crmflow_call* call, crmflow_str message) {
+  call->error.assign(view(message));
+}
 
 int64_t remaining_ms(crmflow_call* call) {
   const auto left = call->deadline - std::chrono::steady_clock::now();
@@ -72,12 +76,22 @@ int32_t record_field(crmflow_call* call, uint32_t image, crmflow_str field, crmf
 }
 
 constexpr crmflow_host_api kHostApi = {
-    sizeof(crmflow_host_api), CRMFLOW_ABI_MAJOR, CRMFLOW_ABI_MINOR, 0, &log, &set_error,
-    &remaining_ms,            &record_module,    &record_id,        &record_field,
+    sizeof(crmflow_host_api),
+    CRMFLOW_ABI_MAJOR,
+    CRMFLOW_ABI_MINOR,
+    0,
+    &log,
+    &set_error,
+    &remaining_ms,
+    &record_module,
+    &record_id,
+    &record_field,
 };
 
 }  // namespace
 
-const crmflow_host_api* host_api() noexcept { return &kHostApi; }
+const crmflow_host_api* host_api() noexcept {
+  return &kHostApi;
+}
 
 }  // namespace crmflow

@@ -23,8 +23,8 @@ std::expected<nlohmann::json, std::string> parse_json_with_comments(
     std::string what = e.what();
     // nlohmann's text begins "[json.exception.parse_error.101] parse error at line 2, column 5: ".
     if (const auto colon = what.find(": "); colon != std::string::npos) what.erase(0, colon + 2);
-    return std::unexpected(
-        fmt::format("{}:{}:{}: invalid JSON: {}", file.string(), line, offset - line_start + 1, what));
+    return std::unexpected(fmt::format("{}:{}:{}: invalid JSON: {}", file.string(), line,
+                                       offset - line_start + 1, what));
   }
 }
 

@@ -32,8 +32,8 @@ bool setup_logging(const std::string& level, const std::string& format) {
   if (parsed == spdlog::level::off && level != "off") return false;
   if (format != "text" && format != "json") return false;
 
-  auto logger = std::make_shared<spdlog::logger>(
-      "crmflow", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto logger = std::make_shared<spdlog::logger>("crmflow",
+                                                 std::make_shared<spdlog::sinks::stderr_sink_mt>());
   if (format == "json") {
     auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
     formatter->add_flag<JsonMessageFlag>('*').set_pattern(

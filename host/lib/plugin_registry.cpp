@@ -59,16 +59,18 @@ std::vector<std::string> check_component(const crmflow_component* c, size_t inde
     case CRMFLOW_KIND_ACTION:
       if (c->run == nullptr) problems.push_back(label + ": an action needs run");
       if (c->effect != CRMFLOW_EFFECT_DATABASE && c->effect != CRMFLOW_EFFECT_EXTERNAL) {
-        problems.push_back(fmt::format("{}: an action's effect must be database (1) or external (2), found {}",
-                                       label, c->effect));
+        problems.push_back(
+            fmt::format("{}: an action's effect must be database (1) or external (2), found {}",
+                        label, c->effect));
       }
       break;
     case CRMFLOW_KIND_TRIGGER:
       if (c->tick == nullptr) problems.push_back(label + ": a trigger needs tick");
       break;
     default:
-      problems.push_back(fmt::format("{}: unknown kind {}, expected 1 (trigger), 2 (condition) or 3 (action)",
-                                     label, c->kind));
+      problems.push_back(
+          fmt::format("{}: unknown kind {}, expected 1 (trigger), 2 (condition) or 3 (action)",
+                      label, c->kind));
   }
   if (c->flags != 0) problems.push_back(fmt::format("{}: unknown flags {:#x}", label, c->flags));
   return problems;
@@ -113,8 +115,8 @@ std::vector<std::string> PluginRegistry::load(const fs::path& file,
                         exported.error())};
   }
   if (!*exported) {
-    return {fmt::format("{}: no entry point: expected an exported function '{}', found none",
-                        where, CRMFLOW_ENTRY_POINT)};
+    return {fmt::format("{}: no entry point: expected an exported function '{}', found none", where,
+                        CRMFLOW_ENTRY_POINT)};
   }
 
   std::shared_ptr<boost::dll::shared_library> library;
@@ -124,8 +126,8 @@ std::vector<std::string> PluginRegistry::load(const fs::path& file,
   } catch (const std::exception& e) {
     return {fmt::format("{}: cannot be loaded: {}", where, e.what())};
   }
-  const auto query = library->get<int32_t(uint32_t, uint32_t, const crmflow_plugin**)>(
-      CRMFLOW_ENTRY_POINT);
+  const auto query =
+      library->get<int32_t(uint32_t, uint32_t, const crmflow_plugin**)>(CRMFLOW_ENTRY_POINT);
 
   const crmflow_plugin* plugin = nullptr;
   const int32_t status = query(CRMFLOW_ABI_MAJOR, CRMFLOW_ABI_MINOR, &plugin);
@@ -142,15 +144,16 @@ std::vector<std::string> PluginRegistry::load(const fs::path& file,
                         where, plugin->struct_size, kMinPluginSize)};
   }
   if (plugin->abi_major != CRMFLOW_ABI_MAJOR) {
-    return {fmt::format("{}: ABI major version differs: the host speaks ABI {}.x, the plugin was "
-                        "built for ABI {}.{}",
-                        where, CRMFLOW_ABI_MAJOR, plugin->abi_major, plugin->abi_minor)};
+    return {
+        fmt::format("{}: ABI major version differs: the host speaks ABI {}.x, the plugin was "
+                    "built for ABI {}.{}",
+                    where, CRMFLOW_ABI_MAJOR, plugin->abi_major, plugin->abi_minor)};
   }
   if (plugin->abi_minor > CRMFLOW_ABI_MINOR) {
-    return {fmt::format("{}: the plugin needs ABI {}.{}, newer than the host's {}.{}; "
-                        "upgrade crmflow",
-                        where, plugin->abi_major, plugin->abi_minor, CRMFLOW_ABI_MAJOR,
-                        CRMFLOW_ABI_MINOR)};
+    return {fmt::format(
+        "{}: the plugin needs ABI {}.{}, newer than the host's {}.{}; "
+        "upgrade crmflow",
+        where, plugin->abi_major, plugin->abi_minor, CRMFLOW_ABI_MAJOR, CRMFLOW_ABI_MINOR)};
   }
   if (plugin->component_count > 0 && plugin->components == nullptr) {
     return {where + ": component_count is set but components is a null pointer"};
@@ -175,8 +178,8 @@ std::vector<std::string> PluginRegistry::load(const fs::path& file,
       continue;
     }
     if (std::ranges::any_of(accepted, [&](const Component& a) { return a.name == name; })) {
-      problems.push_back(fmt::format("{}: duplicate component name '{}' within the plugin", where,
-                                     name));
+      problems.push_back(
+          fmt::format("{}: duplicate component name '{}' within the plugin", where, name));
       continue;
     }
     accepted.push_back(Component{
@@ -217,8 +220,8 @@ std::expected<ComponentInstance, std::string> PluginRegistry::instantiate(
   crmflow_call call;
   call.component = component.pack_id + "/" + component.name;
   void* instance = nullptr;
-  const int32_t status = component.abi->create(
-      host_api(), &call, {params_json.data(), params_json.size()}, &instance);
+  const int32_t status =
+      component.abi->create(host_api(), &call, {params_json.data(), params_json.size()}, &instance);
   if (status != CRMFLOW_OK) {
     return std::unexpected(fmt::format("component '{}' ({}): create failed: {}", component.name,
                                        component.file.string(),
@@ -259,8 +262,8 @@ std::string failure(const Component& component, const Record& record, std::strin
 std::expected<bool, std::string> ComponentInstance::evaluate(
     const Record& record, std::chrono::steady_clock::time_point deadline) const {
   if (component_.kind != CRMFLOW_KIND_CONDITION) {
-    return std::unexpected(fmt::format("component '{}' is a {}, not a condition",
-                                       component_.name, kind_name(component_.kind)));
+    return std::unexpected(fmt::format("component '{}' is a {}, not a condition", component_.name,
+                                       kind_name(component_.kind)));
   }
   crmflow_call call = call_for(component_, record, deadline);
   int32_t result = 0;
@@ -274,8 +277,8 @@ std::expected<bool, std::string> ComponentInstance::evaluate(
 std::expected<void, std::string> ComponentInstance::run(
     const Record& record, std::chrono::steady_clock::time_point deadline) const {
   if (component_.kind != CRMFLOW_KIND_ACTION) {
-    return std::unexpected(fmt::format("component '{}' is a {}, not an action",
-                                       component_.name, kind_name(component_.kind)));
+    return std::unexpected(fmt::format("component '{}' is a {}, not an action", component_.name,
+                                       kind_name(component_.kind)));
   }
   crmflow_call call = call_for(component_, record, deadline);
   const int32_t status = component_.abi->run(host_api(), &call, instance_);

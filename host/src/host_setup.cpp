@@ -20,7 +20,8 @@ std::unique_ptr<Host> open_host(const GlobalOptions& options) {
   dirs.insert(dirs.begin(), options.plugin_dirs.begin(), options.plugin_dirs.end());
 
   const std::string level = options.log_level.empty() ? host->config.log.level : options.log_level;
-  const std::string format = options.log_format.empty() ? host->config.log.format : options.log_format;
+  const std::string format =
+      options.log_format.empty() ? host->config.log.format : options.log_format;
   setup_logging(level, format);  // both were validated by the config reader or CLI11
 
   host->problems = load_enabled_plugins(host->config, host->plugins);

@@ -31,19 +31,22 @@ int main(int argc, char** argv) {
   plugins->add_flag("--json", as_json, "Print JSON instead of a table");
 
   auto* check = app.add_subcommand(
-      "check", "Validate the config and load every enabled plugin; print all problems, exit 1 "
-               "if there is any");
+      "check",
+      "Validate the config and load every enabled plugin; print all problems, exit 1 "
+      "if there is any");
 
   bool once = false;
   auto* run = app.add_subcommand(
-      "run", "Start the host: load plugins, connect to the CRM database, serve until SIGINT "
-             "or SIGTERM");
+      "run",
+      "Start the host: load plugins, connect to the CRM database, serve until SIGINT "
+      "or SIGTERM");
   run->add_flag("--once", once, "Start, report what was loaded, and exit");
 
   TryOptions try_options;
   auto* try_cmd = app.add_subcommand(
-      "try", "Call one condition or action on a record given as JSON, without a database "
-             "(for plugin authors)");
+      "try",
+      "Call one condition or action on a record given as JSON, without a database "
+      "(for plugin authors)");
   try_cmd->add_option("component", try_options.component, "Component name")->required();
   try_cmd->add_option("--params", try_options.params, "Parameters as a JSON object")
       ->capture_default_str();

@@ -15,8 +15,8 @@ int run_command(const GlobalOptions& options, bool once) {
   if (!host->problems.empty()) return report(host->problems);
 
   for (const Component& c : host->plugins.components()) {
-    spdlog::info("loaded {} {} {} {} from {}", kind_name(c.kind), c.name, c.version,
-                 c.pack_id, c.file.string());
+    spdlog::info("loaded {} {} {} {} from {}", kind_name(c.kind), c.name, c.version, c.pack_id,
+                 c.file.string());
   }
 
   auto session = connect(host->config.database);

@@ -26,7 +26,8 @@ bool read_image(const nlohmann::json& record, const char* key, RecordImage& imag
     } else if (value.is_number() || value.is_boolean()) {
       image[name] = value.dump();
     } else {
-      problems.push_back(fmt::format("--record: {}.{}: expected text, a number or null", key, name));
+      problems.push_back(
+          fmt::format("--record: {}.{}: expected text, a number or null", key, name));
     }
   }
   return true;

@@ -43,10 +43,11 @@
 
 /* True when a struct read from the other side of the ABI is large enough to hold member m. */
 #define CRMFLOW_HAS_MEMBER(ptr, type, m) \
-  ((ptr)->struct_size >= offsetof(type, m) + sizeof(((type *)0)->m))
+  ((ptr)->struct_size >= offsetof(type, m) + sizeof(((type*)0)->m))
 
 /* A {ptr,len} view from a string literal. */
-#define CRMFLOW_STR(literal) {(literal), sizeof(literal) - 1}
+#define CRMFLOW_STR(literal) \
+  { (literal), sizeof(literal) - 1 }
 
 /* ==== BEGIN FROZEN ABI v1.0 ==== */
 
@@ -82,15 +83,10 @@ enum {
 
 enum { CRMFLOW_VALUE_NULL = 0, CRMFLOW_VALUE_TEXT = 1 };
 
-enum {
-  CRMFLOW_LOG_DEBUG = 0,
-  CRMFLOW_LOG_INFO = 1,
-  CRMFLOW_LOG_WARN = 2,
-  CRMFLOW_LOG_ERROR = 3
-};
+enum { CRMFLOW_LOG_DEBUG = 0, CRMFLOW_LOG_INFO = 1, CRMFLOW_LOG_WARN = 2, CRMFLOW_LOG_ERROR = 3 };
 
 typedef struct crmflow_str {
-  const char *ptr; /* UTF-8; may be NULL when len is 0 */
+  const char* ptr; /* UTF-8; may be NULL when len is 0 */
   size_t len;
 } crmflow_str;
 
@@ -113,24 +109,24 @@ typedef struct crmflow_host_api {
   uint32_t reserved;
 
   /* Writes a line to the host's log, tagged with the component and the call's record. */
-  void (*log)(crmflow_call *call, int32_t level, crmflow_str message);
+  void (*log)(crmflow_call* call, int32_t level, crmflow_str message);
 
   /* Sets the message that explains a non-OK status. The host copies it. */
-  void (*set_error)(crmflow_call *call, crmflow_str message);
+  void (*set_error)(crmflow_call* call, crmflow_str message);
 
   /* Milliseconds left before the call's deadline; 0 or less when it has passed. */
-  int64_t (*remaining_ms)(crmflow_call *call);
+  int64_t (*remaining_ms)(crmflow_call* call);
 
   /* The current record's module (e.g. "Leads") and id. CRMFLOW_NOT_FOUND when the call
    * has no record (e.g. create()). The views are valid during the call. */
-  int32_t (*record_module)(crmflow_call *call, crmflow_str *out);
-  int32_t (*record_id)(crmflow_call *call, crmflow_str *out);
+  int32_t (*record_module)(crmflow_call* call, crmflow_str* out);
+  int32_t (*record_id)(crmflow_call* call, crmflow_str* out);
 
   /* Reads a field of the current record from an image (CRMFLOW_IMAGE_*).
    * CRMFLOW_OK with *out set (NULL or text); CRMFLOW_NOT_FOUND when the record or that
    * image has no such field. The view in *out is valid during the call. */
-  int32_t (*record_field)(crmflow_call *call, uint32_t image, crmflow_str field,
-                          crmflow_value *out);
+  int32_t (*record_field)(crmflow_call* call, uint32_t image, crmflow_str field,
+                          crmflow_value* out);
 
   /* Later minors append services here: related records, create/update/link records,
    * emit events, schedule jobs, render templates. */
@@ -141,26 +137,26 @@ typedef struct crmflow_host_api {
  * function many times, from several threads, with the same instance. */
 typedef struct crmflow_component {
   uint32_t struct_size;
-  uint32_t kind;   /* CRMFLOW_KIND_* */
-  uint32_t effect; /* CRMFLOW_EFFECT_*; actions must say DATABASE or EXTERNAL */
-  uint32_t flags;  /* none defined in v1.0; must be 0 */
+  uint32_t kind;             /* CRMFLOW_KIND_* */
+  uint32_t effect;           /* CRMFLOW_EFFECT_*; actions must say DATABASE or EXTERNAL */
+  uint32_t flags;            /* none defined in v1.0; must be 0 */
   crmflow_str name;          /* unique among all loaded components, e.g. "compare" */
   crmflow_str version;       /* the component's own version, e.g. "1.0.0" */
   crmflow_str params_schema; /* JSON Schema of the parameters object */
 
   /* params is the JSON text of the parameters object. On failure: set_error, return non-OK,
    * leave *instance untouched. */
-  int32_t (*create)(const crmflow_host_api *api, crmflow_call *call, crmflow_str params,
-                    void **instance);
-  void (*destroy)(void *instance);
+  int32_t (*create)(const crmflow_host_api* api, crmflow_call* call, crmflow_str params,
+                    void** instance);
+  void (*destroy)(void* instance);
 
   /* Conditions: *result = 1 when the condition holds for the call's record, else 0. */
-  int32_t (*evaluate)(const crmflow_host_api *api, crmflow_call *call, void *instance,
-                      int32_t *result);
+  int32_t (*evaluate)(const crmflow_host_api* api, crmflow_call* call, void* instance,
+                      int32_t* result);
   /* Actions: performs the action for the call's record. */
-  int32_t (*run)(const crmflow_host_api *api, crmflow_call *call, void *instance);
+  int32_t (*run)(const crmflow_host_api* api, crmflow_call* call, void* instance);
   /* Triggers: called by the host's scheduler on each tick. */
-  int32_t (*tick)(const crmflow_host_api *api, crmflow_call *call, void *instance);
+  int32_t (*tick)(const crmflow_host_api* api, crmflow_call* call, void* instance);
 } crmflow_component;
 
 /* What crmflow_plugin_query returns: static data the plugin owns for its whole life. */
@@ -169,16 +165,16 @@ typedef struct crmflow_plugin {
   uint32_t abi_major; /* CRMFLOW_ABI_MAJOR the plugin was built with */
   uint32_t abi_minor; /* CRMFLOW_ABI_MINOR the plugin was built with */
   uint32_t component_count;
-  crmflow_str pack_id;      /* e.g. "crmflow.compare" */
-  crmflow_str pack_version; /* e.g. "1.0.0" */
-  const crmflow_component *const *components; /* component_count pointers */
+  crmflow_str pack_id;                        /* e.g. "crmflow.compare" */
+  crmflow_str pack_version;                   /* e.g. "1.0.0" */
+  const crmflow_component* const* components; /* component_count pointers */
 } crmflow_plugin;
 
 /* The one exported entry point. It must have no side effects: no threads, no I/O, no
  * allocation the host would have to free. Returns CRMFLOW_OK and *out, or
  * CRMFLOW_INCOMPATIBLE when the plugin cannot serve the host's ABI. */
 typedef int32_t (*crmflow_plugin_query_fn)(uint32_t host_abi_major, uint32_t host_abi_minor,
-                                           const crmflow_plugin **out);
+                                           const crmflow_plugin** out);
 
 /* ==== END FROZEN ABI v1.0 ==== */
 

@@ -70,7 +70,9 @@ class Error : public std::runtime_error {
   int32_t status_;
 };
 
-inline crmflow_str to_str(std::string_view s) noexcept { return {s.data(), s.size()}; }
+inline crmflow_str to_str(std::string_view s) noexcept {
+  return {s.data(), s.size()};
+}
 inline std::string_view to_view(crmflow_str s) noexcept {
   return s.len == 0 ? std::string_view{} : std::string_view{s.ptr, s.len};
 }
@@ -83,15 +85,14 @@ class Call {
 
   // The field's value in an image of the record; std::nullopt for SQL NULL.
   // Throws Error when the record has no such field.
-  std::optional<std::string_view> field(std::string_view name,
-                                        Image image = Image::current) const {
+  std::optional<std::string_view> field(std::string_view name, Image image = Image::current) const {
     crmflow_value value{};
     const int32_t status =
         api_->record_field(call_, static_cast<uint32_t>(image), to_str(name), &value);
     if (status == CRMFLOW_NOT_FOUND) {
-      throw Error("the " + std::string(module()) + " record has no field '" +
-                      std::string(name) + "'",
-                  CRMFLOW_NOT_FOUND);
+      throw Error(
+          "the " + std::string(module()) + " record has no field '" + std::string(name) + "'",
+          CRMFLOW_NOT_FOUND);
     }
     if (status != CRMFLOW_OK) throw Error("reading field '" + std::string(name) + "' failed");
     if (value.type == CRMFLOW_VALUE_NULL) return std::nullopt;
@@ -174,8 +175,8 @@ template <class T>
 int32_t create(const crmflow_host_api* api, crmflow_call* call, crmflow_str params,
                void** instance) noexcept {
   return guard(api, call, [&] {
-    const Json parsed = params.len == 0 ? Json::object()
-                                        : Json::parse(params.ptr, params.ptr + params.len);
+    const Json parsed =
+        params.len == 0 ? Json::object() : Json::parse(params.ptr, params.ptr + params.len);
     *instance = std::make_unique<T>(parsed).release();
   });
 }
@@ -205,8 +206,10 @@ int32_t tick(const crmflow_host_api* api, crmflow_call* call, void* instance) no
 
 template <class T>
 constexpr uint32_t kind_of() {
-  if constexpr (std::is_base_of_v<Condition, T>) return CRMFLOW_KIND_CONDITION;
-  else if constexpr (std::is_base_of_v<Action, T>) return CRMFLOW_KIND_ACTION;
+  if constexpr (std::is_base_of_v<Condition, T>)
+    return CRMFLOW_KIND_CONDITION;
+  else if constexpr (std::is_base_of_v<Action, T>)
+    return CRMFLOW_KIND_ACTION;
   else {
     static_assert(std::is_base_of_v<Trigger, T>,
                   "a component derives from sdk::Condition, sdk::Action or sdk::Trigger");
@@ -217,18 +220,24 @@ constexpr uint32_t kind_of() {
 // The kind's function for T, and null for the other kinds (whose bodies T cannot satisfy).
 template <class T>
 constexpr decltype(crmflow_component::evaluate) evaluate_of() {
-  if constexpr (kind_of<T>() == CRMFLOW_KIND_CONDITION) return &evaluate<T>;
-  else return nullptr;
+  if constexpr (kind_of<T>() == CRMFLOW_KIND_CONDITION)
+    return &evaluate<T>;
+  else
+    return nullptr;
 }
 template <class T>
 constexpr decltype(crmflow_component::run) run_of() {
-  if constexpr (kind_of<T>() == CRMFLOW_KIND_ACTION) return &run<T>;
-  else return nullptr;
+  if constexpr (kind_of<T>() == CRMFLOW_KIND_ACTION)
+    return &run<T>;
+  else
+    return nullptr;
 }
 template <class T>
 constexpr decltype(crmflow_component::tick) tick_of() {
-  if constexpr (kind_of<T>() == CRMFLOW_KIND_TRIGGER) return &tick<T>;
-  else return nullptr;
+  if constexpr (kind_of<T>() == CRMFLOW_KIND_TRIGGER)
+    return &tick<T>;
+  else
+    return nullptr;
 }
 
 template <class T>
@@ -254,22 +263,22 @@ inline constexpr const crmflow_component* component_list[] = {&component<Ts>...}
 }  // namespace crmflow::sdk
 
 // Defines the plugin's entry point. Arguments: pack id, pack version, component classes.
-#define CRMFLOW_PLUGIN(pack_id, pack_version, ...)                                          \
-  CRMFLOW_EXTERN_C CRMFLOW_EXPORT int32_t crmflow_plugin_query(                             \
-      uint32_t host_abi_major, uint32_t host_abi_minor, const crmflow_plugin** out) {       \
-    static constexpr crmflow_plugin plugin = {                                              \
-        sizeof(crmflow_plugin),                                                             \
-        CRMFLOW_ABI_MAJOR,                                                                  \
-        CRMFLOW_ABI_MINOR,                                                                  \
+#define CRMFLOW_PLUGIN(pack_id, pack_version, ...)                                             \
+  CRMFLOW_EXTERN_C CRMFLOW_EXPORT int32_t crmflow_plugin_query(                                \
+      uint32_t host_abi_major, uint32_t host_abi_minor, const crmflow_plugin** out) {          \
+    static constexpr crmflow_plugin plugin = {                                                 \
+        sizeof(crmflow_plugin),                                                                \
+        CRMFLOW_ABI_MAJOR,                                                                     \
+        CRMFLOW_ABI_MINOR,                                                                     \
         static_cast<uint32_t>(std::size(::crmflow::sdk::detail::component_list<__VA_ARGS__>)), \
-        CRMFLOW_STR(pack_id),                                                               \
-        CRMFLOW_STR(pack_version),                                                          \
-        ::crmflow::sdk::detail::component_list<__VA_ARGS__>,                                \
-    };                                                                                      \
-    (void)host_abi_minor;                                                                   \
-    if (host_abi_major != CRMFLOW_ABI_MAJOR) return CRMFLOW_INCOMPATIBLE;                   \
-    *out = &plugin;                                                                         \
-    return CRMFLOW_OK;                                                                      \
+        CRMFLOW_STR(pack_id),                                                                  \
+        CRMFLOW_STR(pack_version),                                                             \
+        ::crmflow::sdk::detail::component_list<__VA_ARGS__>,                                   \
+    };                                                                                         \
+    (void)host_abi_minor;                                                                      \
+    if (host_abi_major != CRMFLOW_ABI_MAJOR) return CRMFLOW_INCOMPATIBLE;                      \
+    *out = &plugin;                                                                            \
+    return CRMFLOW_OK;                                                                         \
   }
 
 #endif  // CRMFLOW_SDK_HPP

@@ -27,7 +27,7 @@ struct DatabaseSettings {
 };
 
 struct LogSettings {
-  std::string level = "info";  // trace, debug, info, warn, error
+  std::string level = "info";   // trace, debug, info, warn, error
   std::string format = "text";  // text or json
 };
 

@@ -53,8 +53,8 @@ class ComponentInstance {
 
   // Conditions only: whether the condition holds for the record. The error names the
   // component and carries the plugin's message.
-  std::expected<bool, std::string> evaluate(
-      const Record& record, std::chrono::steady_clock::time_point deadline) const;
+  std::expected<bool, std::string> evaluate(const Record& record,
+                                            std::chrono::steady_clock::time_point deadline) const;
 
   // Actions only: runs the action for the record.
   std::expected<void, std::string> run(const Record& record,

@@ -1,0 +1,181 @@
+/*
+ * crmflow plugin ABI — the only contract between the crmflow host and its plugins.
+ *
+ * A plugin is a shared library that exports one C function, crmflow_plugin_query(). It
+ * returns a static descriptor that lists the plugin's components (triggers, conditions,
+ * actions). The host hands every call a table of host services (crmflow_host_api) and an
+ * opaque call context (crmflow_call). Nothing of C++ crosses this line: no classes, no
+ * exceptions, no RTTI, no allocator. Whoever allocates memory frees it.
+ *
+ * Compatibility rules (see DESIGN.md "The plugin ABI"):
+ *  - The host loads a plugin when the plugin's ABI major equals the host's and the
+ *    plugin's minor is not newer than the host's.
+ *  - Every struct begins with uint32_t struct_size. Structs only ever grow at their end;
+ *    a reader uses a member only if struct_size covers it (CRMFLOW_HAS_MEMBER).
+ *  - Arrays of structs are arrays of pointers, so that a grown struct never changes the
+ *    stride an older reader assumes.
+ *  - Strings are {ptr,len} views (crmflow_str), UTF-8, not necessarily NUL-terminated.
+ *    A view handed to a plugin is valid until the call that received it returns.
+ *  - Components are called from several host threads at once. A component instance must
+ *    not change after create() returns; per-call state lives on the stack of the call.
+ *  - Plugins are never unloaded while the host runs.
+ *
+ * The part between the FROZEN markers is ABI v1.0. Its text is hashed by the ABI guard
+ * test (tests/abi): changing it fails CI until the change is made deliberately.
+ */
+#ifndef CRMFLOW_ABI_H
+#define CRMFLOW_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32)
+#define CRMFLOW_EXPORT __declspec(dllexport)
+#else
+#define CRMFLOW_EXPORT __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+#define CRMFLOW_EXTERN_C extern "C"
+#else
+#define CRMFLOW_EXTERN_C
+#endif
+
+/* True when a struct read from the other side of the ABI is large enough to hold member m. */
+#define CRMFLOW_HAS_MEMBER(ptr, type, m) \
+  ((ptr)->struct_size >= offsetof(type, m) + sizeof(((type*)0)->m))
+
+/* A {ptr,len} view from a string literal. */
+#define CRMFLOW_STR(literal) \
+  { (literal), sizeof(literal) - 1 }
+
+/* ==== BEGIN FROZEN ABI v1.0 ==== */
+
+#define CRMFLOW_ABI_MAJOR 1
+#define CRMFLOW_ABI_MINOR 0
+#define CRMFLOW_ENTRY_POINT "crmflow_plugin_query"
+
+/* Status codes returned across the ABI. Anything but CRMFLOW_OK comes with a message
+ * set through crmflow_host_api.set_error on the call. */
+enum {
+  CRMFLOW_OK = 0,
+  CRMFLOW_ERROR = 1,        /* the component failed; the message says why */
+  CRMFLOW_NOT_FOUND = 2,    /* a field, record or service asked for does not exist */
+  CRMFLOW_INCOMPATIBLE = 3, /* crmflow_plugin_query: this plugin cannot serve that host ABI */
+  CRMFLOW_DEADLINE = 4      /* the call's deadline passed before the work was done */
+};
+
+enum { CRMFLOW_KIND_TRIGGER = 1, CRMFLOW_KIND_CONDITION = 2, CRMFLOW_KIND_ACTION = 3 };
+
+/* Where an action's effects land (DESIGN.md "Plugin effects and threads"). */
+enum {
+  CRMFLOW_EFFECT_NONE = 0,     /* triggers and conditions */
+  CRMFLOW_EFFECT_DATABASE = 1, /* runs inside the event's transaction, through the host API */
+  CRMFLOW_EFFECT_EXTERNAL = 2  /* runs later as a job, after the event's transaction commits */
+};
+
+/* Which image of the current record a field is read from. */
+enum {
+  CRMFLOW_IMAGE_CURRENT = 0, /* the record as it is now (the new image for a save) */
+  CRMFLOW_IMAGE_NEW = 1,     /* the row as the triggering statement wrote it */
+  CRMFLOW_IMAGE_OLD = 2      /* the row before the triggering statement */
+};
+
+enum { CRMFLOW_VALUE_NULL = 0, CRMFLOW_VALUE_TEXT = 1 };
+
+enum { CRMFLOW_LOG_DEBUG = 0, CRMFLOW_LOG_INFO = 1, CRMFLOW_LOG_WARN = 2, CRMFLOW_LOG_ERROR = 3 };
+
+typedef struct crmflow_str {
+  const char* ptr; /* UTF-8; may be NULL when len is 0 */
+  size_t len;
+} crmflow_str;
+
+/* A field value. Numbers, dates and decimals travel as their text, as the CRM stores them. */
+typedef struct crmflow_value {
+  uint32_t type; /* CRMFLOW_VALUE_NULL or CRMFLOW_VALUE_TEXT */
+  uint32_t reserved;
+  crmflow_str text; /* empty for NULL */
+} crmflow_value;
+
+/* Opaque: the context of one call from the host into a component (record, deadline,
+ * error slot). Owned by the host; valid only during that call. */
+typedef struct crmflow_call crmflow_call;
+
+/* Host services. The host owns the table; it lives as long as the process. */
+typedef struct crmflow_host_api {
+  uint32_t struct_size;
+  uint32_t abi_major;
+  uint32_t abi_minor;
+  uint32_t reserved;
+
+  /* Writes a line to the host's log, tagged with the component and the call's record. */
+  void (*log)(crmflow_call* call, int32_t level, crmflow_str message);
+
+  /* Sets the message that explains a non-OK status. The host copies it. */
+  void (*set_error)(crmflow_call* call, crmflow_str message);
+
+  /* Milliseconds left before the call's deadline; 0 or less when it has passed. */
+  int64_t (*remaining_ms)(crmflow_call* call);
+
+  /* The current record's module (e.g. "Leads") and id. CRMFLOW_NOT_FOUND when the call
+   * has no record (e.g. create()). The views are valid during the call. */
+  int32_t (*record_module)(crmflow_call* call, crmflow_str* out);
+  int32_t (*record_id)(crmflow_call* call, crmflow_str* out);
+
+  /* Reads a field of the current record from an image (CRMFLOW_IMAGE_*).
+   * CRMFLOW_OK with *out set (NULL or text); CRMFLOW_NOT_FOUND when the record or that
+   * image has no such field. The view in *out is valid during the call. */
+  int32_t (*record_field)(crmflow_call* call, uint32_t image, crmflow_str field,
+                          crmflow_value* out);
+
+  /* Later minors append services here: related records, create/update/link records,
+   * emit events, schedule jobs, render templates. */
+} crmflow_host_api;
+
+/* One component of a plugin. `instance` is whatever create() allocated; destroy() frees it.
+ * create() parses and validates the parameters once; the host then calls the kind's
+ * function many times, from several threads, with the same instance. */
+typedef struct crmflow_component {
+  uint32_t struct_size;
+  uint32_t kind;             /* CRMFLOW_KIND_* */
+  uint32_t effect;           /* CRMFLOW_EFFECT_*; actions must say DATABASE or EXTERNAL */
+  uint32_t flags;            /* none defined in v1.0; must be 0 */
+  crmflow_str name;          /* unique among all loaded components, e.g. "compare" */
+  crmflow_str version;       /* the component's own version, e.g. "1.0.0" */
+  crmflow_str params_schema; /* JSON Schema of the parameters object */
+
+  /* params is the JSON text of the parameters object. On failure: set_error, return non-OK,
+   * leave *instance untouched. */
+  int32_t (*create)(const crmflow_host_api* api, crmflow_call* call, crmflow_str params,
+                    void** instance);
+  void (*destroy)(void* instance);
+
+  /* Conditions: *result = 1 when the condition holds for the call's record, else 0. */
+  int32_t (*evaluate)(const crmflow_host_api* api, crmflow_call* call, void* instance,
+                      int32_t* result);
+  /* Actions: performs the action for the call's record. */
+  int32_t (*run)(const crmflow_host_api* api, crmflow_call* call, void* instance);
+  /* Triggers: called by the host's scheduler on each tick. */
+  int32_t (*tick)(const crmflow_host_api* api, crmflow_call* call, void* instance);
+} crmflow_component;
+
+/* What crmflow_plugin_query returns: static data the plugin owns for its whole life. */
+typedef struct crmflow_plugin {
+  uint32_t struct_size;
+  uint32_t abi_major; /* CRMFLOW_ABI_MAJOR the plugin was built with */
+  uint32_t abi_minor; /* CRMFLOW_ABI_MINOR the plugin was built with */
+  uint32_t component_count;
+  crmflow_str pack_id;                        /* e.g. "crmflow.compare" */
+  crmflow_str pack_version;                   /* e.g. "1.0.0" */
+  const crmflow_component* const* components; /* component_count pointers */
+} crmflow_plugin;
+
+/* The one exported entry point. It must have no side effects: no threads, no I/O, no
+ * allocation the host would have to free. Returns CRMFLOW_OK and *out, or
+ * CRMFLOW_INCOMPATIBLE when the plugin cannot serve the host's ABI. */
+typedef int32_t (*crmflow_plugin_query_fn)(uint32_t host_abi_major, uint32_t host_abi_minor,
+                                           const crmflow_plugin** out);
+
+/* ==== END FROZEN ABI v1.0 ==== */
+
+#endif /* CRMFLOW_ABI_H */

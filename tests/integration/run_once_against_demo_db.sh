@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# `crmflow run --once` against the private MariaDB: a fresh database with the demo CRM
+# schema, the host started with the demo config, the plugins listed and the database
+# reached. Then the same with a wrong password: a clear error that names the database and
+# user and never prints the password.
+# Usage: run_once_against_demo_db.sh <crmflow binary> <plugin dir>; needs CRMFLOW_DB_* set
+# (eval "$(scripts/mariadb.sh env)").
+set -euo pipefail
+crmflow=$1
+plugin_dir=$2
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+: "${CRMFLOW_DB_PORT:?run with the private MariaDB: eval \"\$(scripts/mariadb.sh env)\"}"
+
+db="crmflow_it_$$"
+client() {
+  mariadb --no-defaults -h 127.0.0.1 -P "$CRMFLOW_DB_PORT" -u "$CRMFLOW_DB_USER" \
+    -p"$CRMFLOW_DB_PASSWORD" "$@"
+}
+work=$(mktemp -d)
+trap 'client -e "DROP DATABASE IF EXISTS $db"; rm -rf "$work"' EXIT
+
+client -e "CREATE DATABASE $db CHARACTER SET utf8mb4"
+client "$db" < "$repo/config/demo/1crm-demo.sql"
+tables=$(client -N -e "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema='$db'")
+
+fail() { echo "FAIL: $*" >&2; cat "$work/out" >&2; exit 1; }
+
+CRMFLOW_DB_NAME=$db CRMFLOW_DB_SOCKET= "$crmflow" --config "$repo/config/crmflow.json" \
+  --plugin-dir "$plugin_dir" run --once >"$work/out" 2>&1 || fail "run --once exited $?"
+grep -q "loaded condition compare 1.0.0 crmflow.compare from $plugin_dir/compare.so" "$work/out" \
+  || fail "compare was not listed as loaded"
+grep -q "connected to database '$db' at 127.0.0.1:$CRMFLOW_DB_PORT as '$CRMFLOW_DB_USER' (server .*MariaDB.*, $tables tables)" \
+  "$work/out" || fail "no connection line with $tables tables"
+
+secret="not-the-password-$$"
+if CRMFLOW_DB_NAME=$db CRMFLOW_DB_SOCKET= CRMFLOW_DB_PASSWORD=$secret "$crmflow" --config "$repo/config/crmflow.json" \
+    --plugin-dir "$plugin_dir" run --once >"$work/out" 2>&1; then
+  fail "a wrong password was accepted"
+fi
+grep -q "cannot connect to database '$db' at 127.0.0.1:$CRMFLOW_DB_PORT as '$CRMFLOW_DB_USER'" "$work/out" \
+  || fail "the connection error does not say where"
+if grep -q "$secret" "$work/out"; then fail "the password was printed"; fi
+echo "PASS: run --once loads the plugins and reaches the demo database ($tables tables)"

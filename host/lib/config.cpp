@@ -11,7 +11,7 @@
 
 namespace crmflow {
 namespace fs = std::filesystem;
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 namespace {
 
@@ -112,7 +112,14 @@ void read_database(const json& root, DatabaseSettings& db, Problems& problems) {
   const auto it = root.find("database");
   if (it == root.end()) return;
   if (!it->is_object()) return problems.add("database", "expected an object");
-  reject_unknown_keys(*it, "database", {"host", "port", "socket", "name", "user"}, problems);
+  if (it->contains("password")) {
+    problems.add("database.password",
+                 "a password does not belong in the config file; set CRMFLOW_DB_PASSWORD in the "
+                 "host's environment");
+  }
+  auto settings = *it;
+  settings.erase("password");
+  reject_unknown_keys(settings, "database", {"host", "port", "socket", "name", "user"}, problems);
   read(*it, "host", "database", db.host, problems);
   read(*it, "port", "database", db.port, problems);
   read(*it, "socket", "database", db.socket, problems);

@@ -1,11 +1,20 @@
 #include "crmflow/host/enabled_plugins.hpp"
 
 #include <fmt/format.h>
-#include <fmt/std.h>
 
 #include <filesystem>
 
 namespace crmflow {
+namespace {
+
+std::string searched(const std::vector<std::filesystem::path>& dirs) {
+  if (dirs.empty()) return "none configured";
+  std::string list;
+  for (const auto& dir : dirs) list += (list.empty() ? "" : ", ") + dir.string();
+  return list;
+}
+
+}  // namespace
 
 std::vector<std::string> load_enabled_plugins(const HostConfig& config, PluginRegistry& registry) {
   std::vector<std::string> problems;
@@ -23,9 +32,7 @@ std::vector<std::string> load_enabled_plugins(const HostConfig& config, PluginRe
     if (found.empty()) {
       problems.push_back(fmt::format("{}: plugins.{}: no {} in the plugin directories ({})",
                                      config.file.string(), plugin.name, file_name,
-                                     config.plugin_dirs.empty()
-                                         ? std::string("none configured")
-                                         : fmt::format("{}", fmt::join(config.plugin_dirs, ", "))));
+                                     searched(config.plugin_dirs)));
       continue;
     }
     auto file_problems = registry.load(found, plugin.components);

@@ -4,12 +4,12 @@
 
 namespace crmflow {
 
-std::expected<nlohmann::json, std::string> parse_json_with_comments(
+std::expected<nlohmann::ordered_json, std::string> parse_json_with_comments(
     std::string_view text, const std::filesystem::path& file) {
   try {
-    return nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/true,
-                                 /*ignore_comments=*/true);
-  } catch (const nlohmann::json::parse_error& e) {
+    return nlohmann::ordered_json::parse(text, nullptr, /*allow_exceptions=*/true,
+                                         /*ignore_comments=*/true);
+  } catch (const nlohmann::ordered_json::parse_error& e) {
     // e.byte is 1-based and points just past the offending character.
     const size_t offset = std::min(e.byte == 0 ? size_t{0} : e.byte - 1, text.size());
     size_t line = 1;

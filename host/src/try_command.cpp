@@ -10,7 +10,7 @@ namespace crmflow::cli {
 namespace {
 
 // Reads {"name": "text" | number | null, ...} into a record image; problems name the path.
-bool read_image(const nlohmann::json& record, const char* key, RecordImage& image,
+bool read_image(const nlohmann::ordered_json& record, const char* key, RecordImage& image,
                 std::vector<std::string>& problems) {
   const auto it = record.find(key);
   if (it == record.end()) return true;

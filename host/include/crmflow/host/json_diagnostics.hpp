@@ -9,9 +9,9 @@
 
 namespace crmflow {
 
-// Parses JSON text in which // and /* */ comments are allowed. On a syntax error the
-// message reads "<file>:<line>:<column>: <what is wrong>".
-std::expected<nlohmann::json, std::string> parse_json_with_comments(
+// Parses JSON text, keeping the order of object members as written, in which // and /* */ comments
+// are allowed. On a syntax error the message reads "<file>:<line>:<column>: <what is wrong>".
+std::expected<nlohmann::ordered_json, std::string> parse_json_with_comments(
     std::string_view text, const std::filesystem::path& file);
 
 }  // namespace crmflow

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# `crmflow check` as an admin runs it: exit 0 and a summary for a good config; exit 1 and
+# every problem (config and plugins) on stderr for a bad one; useful --help texts.
+# Usage: check_lists_every_problem.sh <crmflow binary> <plugin dir> <test plugin dir>
+set -euo pipefail
+crmflow=$1
+plugin_dir=$(realpath "$2")
+test_plugin_dir=$(realpath "$3")
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*" >&2; cat "$work/out" "$work/err" >&2 2>/dev/null; exit 1; }
+
+cat > "$work/good.json" <<JSON
+// a comment, as admins leave them
+{"plugin_dirs": ["$plugin_dir"], "plugins": {"compare": {}}}
+JSON
+"$crmflow" --config "$work/good.json" check >"$work/out" 2>"$work/err" || fail "good config refused"
+grep -qx "$work/good.json: ok, 1 components enabled" "$work/out" || fail "no ok summary"
+
+cat > "$work/bad.json" <<JSON
+{
+  "plugin_dirs": ["$plugin_dir", "$test_plugin_dir"],
+  "plugins": {"compare": {"components": ["compare", "comparre"]}, "missing": {},
+              "newer_minor": {}},
+  "log": {"level": "chatty"}
+}
+JSON
+status=0
+"$crmflow" --config "$work/bad.json" check >"$work/out" 2>"$work/err" || status=$?
+[ "$status" -eq 1 ] || fail "exit status $status, expected 1"
+grep -q "log.level: expected trace, debug, info, warn or error, found chatty" "$work/err" \
+  || fail "log level problem not listed"
+# A config error stops before plugins are loaded: fix it and the plugin problems show, all.
+sed -i 's/"chatty"/"info"/' "$work/bad.json"
+status=0
+"$crmflow" --config "$work/bad.json" check >"$work/out" 2>"$work/err" || status=$?
+[ "$status" -eq 1 ] || fail "exit status $status, expected 1"
+grep -q "enabled component 'comparre' is not provided by this plugin" "$work/err" || fail "typo"
+grep -q "plugins.missing: no missing.so in the plugin directories" "$work/err" || fail "missing"
+grep -q "newer_minor.so: the plugin needs ABI 1.1, newer than the host's 1.0" "$work/err" \
+  || fail "newer minor"
+grep -qx "3 problems found" "$work/err" || fail "no count"
+
+"$crmflow" --help >"$work/out"
+for cmd in plugins check run try; do grep -q "^  $cmd " "$work/out" || fail "--help lacks $cmd"; done
+"$crmflow" try --help >"$work/out"
+grep -q -- "--record" "$work/out" || fail "try --help lacks --record"
+echo "PASS: check lists every problem and exits 1; help texts list the commands"

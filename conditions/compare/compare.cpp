@@ -8,7 +8,8 @@
 // Text compares exactly (byte for byte, UTF-8). A JSON number compares as a number, so
 // 100 equals "100.000000" (a DECIMAL column) while "100" does not. gt/gte/lt/lte order
 // numbers, or ISO dates when the value is one. A NULL field has no value: it equals only
-// null, is empty, and is neither greater nor less than anything.
+// null, is empty, and is neither greater nor less than anything; so is MySQL's zero date
+// "0000-00-00" for gt/gte/lt/lte.
 #include <crmflow/sdk.hpp>
 
 #include <algorithm>
@@ -177,7 +178,10 @@ class Compare final : public crmflow::sdk::Condition {
 
   // The field against the single ordering operand; unordered when the field has no value.
   std::partial_ordering order(const std::optional<std::string_view>& field) const {
-    if (!field || is_blank(*field)) return std::partial_ordering::unordered;
+    // MySQL's zero date is how a lax CRM stores "no date".
+    if (!field || is_blank(*field) || field->starts_with("0000-00-00")) {
+      return std::partial_ordering::unordered;
+    }
     const Operand& operand = operands_.front();
     if (const auto* date = std::get_if<DateTime>(&operand)) {
       const auto value = DateTime::parse(*field);

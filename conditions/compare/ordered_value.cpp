@@ -29,6 +29,12 @@ bool digits_at(std::string_view s, size_t pos, size_t width, int& out) {
   return true;
 }
 
+int days_in_month(int year, int month) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && leap ? 29 : kDays[month - 1];
+}
+
 }  // namespace
 
 std::optional<Number> Number::parse(std::string_view text) {
@@ -90,7 +96,9 @@ std::optional<DateTime> DateTime::parse(std::string_view text) {
       !digits_at(text, 5, 2, d.month_) || !digits_at(text, 8, 2, d.day_)) {
     return std::nullopt;
   }
-  if (d.month_ < 1 || d.month_ > 12 || d.day_ < 1 || d.day_ > 31) return std::nullopt;
+  if (d.month_ < 1 || d.month_ > 12 || d.day_ < 1 || d.day_ > days_in_month(d.year_, d.month_)) {
+    return std::nullopt;
+  }
   if (text.size() == 10) return d;
   if (text[10] != ' ' && text[10] != 'T') return std::nullopt;
   if (text.size() < 16 || text[13] != ':' || !digits_at(text, 11, 2, d.hour_) ||

@@ -217,8 +217,9 @@ const Component* PluginRegistry::find(std::string_view name) const noexcept {
 
 std::expected<ComponentInstance, std::string> PluginRegistry::instantiate(
     const Component& component, std::string_view params_json) const {
+  const std::string tag = component.pack_id + "/" + component.name;
   crmflow_call call;
-  call.component = component.pack_id + "/" + component.name;
+  call.component = tag;
   void* instance = nullptr;
   const int32_t status =
       component.abi->create(host_api(), &call, {params_json.data(), params_json.size()}, &instance);
@@ -228,64 +229,6 @@ std::expected<ComponentInstance, std::string> PluginRegistry::instantiate(
                                        call.error.empty() ? "no message" : call.error));
   }
   return ComponentInstance(component, instance);
-}
-
-ComponentInstance::ComponentInstance(const Component& component, void* instance) noexcept
-    : component_(component), instance_(instance) {}
-
-ComponentInstance::ComponentInstance(ComponentInstance&& other) noexcept
-    : component_(other.component_), instance_(std::exchange(other.instance_, nullptr)) {}
-
-ComponentInstance::~ComponentInstance() {
-  if (instance_ != nullptr) component_.abi->destroy(instance_);
-}
-
-namespace {
-
-crmflow_call call_for(const Component& component, const Record& record,
-                      std::chrono::steady_clock::time_point deadline) {
-  crmflow_call call;
-  call.record = &record;
-  call.deadline = deadline;
-  call.component = component.pack_id + "/" + component.name;
-  return call;
-}
-
-std::string failure(const Component& component, const Record& record, std::string_view verb,
-                    int32_t status, const std::string& message) {
-  return fmt::format("component '{}' {} {} record {}: status {}: {}", component.name, verb,
-                     record.module, record.id, status, message.empty() ? "no message" : message);
-}
-
-}  // namespace
-
-std::expected<bool, std::string> ComponentInstance::evaluate(
-    const Record& record, std::chrono::steady_clock::time_point deadline) const {
-  if (component_.kind != CRMFLOW_KIND_CONDITION) {
-    return std::unexpected(fmt::format("component '{}' is a {}, not a condition", component_.name,
-                                       kind_name(component_.kind)));
-  }
-  crmflow_call call = call_for(component_, record, deadline);
-  int32_t result = 0;
-  const int32_t status = component_.abi->evaluate(host_api(), &call, instance_, &result);
-  if (status != CRMFLOW_OK) {
-    return std::unexpected(failure(component_, record, "failed on", status, call.error));
-  }
-  return result != 0;
-}
-
-std::expected<void, std::string> ComponentInstance::run(
-    const Record& record, std::chrono::steady_clock::time_point deadline) const {
-  if (component_.kind != CRMFLOW_KIND_ACTION) {
-    return std::unexpected(fmt::format("component '{}' is a {}, not an action", component_.name,
-                                       kind_name(component_.kind)));
-  }
-  crmflow_call call = call_for(component_, record, deadline);
-  const int32_t status = component_.abi->run(host_api(), &call, instance_);
-  if (status != CRMFLOW_OK) {
-    return std::unexpected(failure(component_, record, "failed on", status, call.error));
-  }
-  return {};
 }
 
 }  // namespace crmflow

@@ -41,6 +41,22 @@ grep -q "newer_minor.so: the plugin needs ABI 1.1, newer than the host's 1.0" "$
   || fail "newer minor"
 grep -qx "3 problems found" "$work/err" || fail "no count"
 
+# JSON logs: one object per line, the message escaped (a record id with a quote and a newline).
+cat > "$work/frozen.json" <<JSON
+{"plugin_dirs": ["$test_plugin_dir"], "plugins": {"frozen_v1": {}}}
+JSON
+"$crmflow" --config "$work/frozen.json" --log-format json try frozen_active_lead \
+  --record '{"module":"Leads","id":"a\"b\nc","fields":{"status":"Active"}}' >"$work/out" 2>"$work/err"
+grep -qx true "$work/out" || fail "frozen_active_lead did not hold"
+python3 - "$work/err" <<'PY' || fail "the JSON log is not one JSON object per line"
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+entries = [json.loads(line) for line in lines]
+assert any(e["level"] == "info" and e["msg"].endswith('Leads a"b\nc: frozen_active_lead evaluated')
+           for e in entries), entries
+assert all(set(e) == {"time", "level", "msg"} for e in entries), entries
+PY
+
 "$crmflow" --help >"$work/out"
 for cmd in plugins check run try; do grep -q "^  $cmd " "$work/out" || fail "--help lacks $cmd"; done
 "$crmflow" try --help >"$work/out"

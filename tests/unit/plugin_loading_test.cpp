@@ -4,7 +4,12 @@
 #define BOOST_TEST_MODULE plugin_loading_test
 #include <boost/test/unit_test.hpp>
 
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "test_support.hpp"
@@ -249,6 +254,49 @@ BOOST_AUTO_TEST_CASE(instance_outlives_its_registry) {
             .value());
   }
   BOOST_TEST(kept->evaluate(test::make_record("Leads", {{"a", "x"}}), test::soon()).value());
+}
+
+BOOST_AUTO_TEST_CASE(one_instance_serves_several_threads_at_once) {
+  PluginRegistry registry;
+  BOOST_TEST_REQUIRE(registry.load(kPluginDir / "compare.so").empty());
+  const auto condition =
+      registry.instantiate(*registry.find("compare"), R"({"field":"n","op":"gt","value":500})")
+          .value();
+  constexpr int kThreads = 4;
+  constexpr int kCalls = 2000;
+  std::vector<int> wrong(kThreads, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kCalls; ++i) {
+        const auto record = test::make_record("Opportunities", {{"n", std::to_string(i)}});
+        if (condition.evaluate(record, test::soon()).value() != (i > 500)) ++wrong[t];
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (int t = 0; t < kThreads; ++t) BOOST_TEST(wrong[t] == 0, "thread " << t);
+}
+
+BOOST_AUTO_TEST_CASE(a_call_past_its_deadline_is_reported) {
+  std::ostringstream log;
+  const auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+      "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(log)));
+  PluginRegistry registry;
+  BOOST_TEST_REQUIRE(registry.load(kTestPluginDir / "slow.so").empty());
+  const auto quick = registry.instantiate(*registry.find("sleeps"), R"({"ms": 0})").value();
+  const auto slow = registry.instantiate(*registry.find("sleeps"), R"({"ms": 30})").value();
+  const auto record = test::make_record("Cases", {});
+  const auto deadline = [] {
+    return std::chrono::steady_clock::now() + std::chrono::milliseconds(10);
+  };
+  BOOST_TEST(quick.evaluate(record, deadline()).value());
+  BOOST_TEST(log.str().empty(), "a call within its deadline is not reported");
+  BOOST_TEST(slow.evaluate(record, deadline()).value(), "the result still counts");
+  spdlog::set_default_logger(previous);
+  BOOST_TEST(has(log.str(), "component 'sleeps' (" + (kTestPluginDir / "slow.so").string() +
+                                ") overran its deadline on Cases record " + record.id + " by "));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 
 #include "crmflow/host/record.hpp"
 
@@ -13,8 +14,8 @@
 struct crmflow_call {
   const crmflow::Record* record = nullptr;  // null for create()
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
-  std::string component;  // tags log lines: "<pack>/<component>"
-  std::string error;      // set through crmflow_host_api.set_error
+  std::string_view component;  // tags log lines: "<pack>/<component>"; outlives the call
+  std::string error;           // set through crmflow_host_api.set_error
 };
 
 namespace crmflow {

@@ -1,0 +1,36 @@
+// A component as a loaded plugin describes it.
+#pragma once
+
+#include <crmflow/abi.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace boost::dll {
+class shared_library;
+}
+
+namespace crmflow {
+
+std::string_view kind_name(uint32_t kind) noexcept;
+std::string_view effect_name(uint32_t effect) noexcept;
+
+// A component as a loaded plugin describes it. Stays valid while its registry lives.
+struct Component {
+  std::string name;
+  std::string version;
+  uint32_t kind = 0;
+  uint32_t effect = CRMFLOW_EFFECT_NONE;
+  std::string params_schema;
+  std::string pack_id;
+  std::string pack_version;
+  uint32_t abi_major = 0;
+  uint32_t abi_minor = 0;
+  std::filesystem::path file;
+  const crmflow_component* abi = nullptr;
+  std::shared_ptr<const boost::dll::shared_library> library;  // keeps the code mapped
+};
+
+}  // namespace crmflow

@@ -1,0 +1,41 @@
+// A component created with its parameters, and the calls into it.
+#pragma once
+
+#include <chrono>
+#include <expected>
+#include <string>
+
+#include "crmflow/host/component.hpp"
+#include "crmflow/host/record.hpp"
+
+namespace crmflow {
+
+// A component created with parameters. Safe to call from several threads at once.
+// Owns the plugin's instance and destroys it; keeps the plugin's library loaded.
+class ComponentInstance {
+ public:
+  ComponentInstance(const Component& component, void* instance) noexcept;
+  ComponentInstance(ComponentInstance&& other) noexcept;
+  ComponentInstance& operator=(ComponentInstance&&) = delete;
+  ComponentInstance(const ComponentInstance&) = delete;
+  ~ComponentInstance();
+
+  // Conditions only: whether the condition holds for the record. The error names the
+  // component and the record and carries the plugin's message. A call that returns after
+  // its deadline is reported in the log (the plugin is expected to watch remaining_ms).
+  std::expected<bool, std::string> evaluate(const Record& record,
+                                            std::chrono::steady_clock::time_point deadline) const;
+
+  // Actions only: runs the action for the record.
+  std::expected<void, std::string> run(const Record& record,
+                                       std::chrono::steady_clock::time_point deadline) const;
+
+  const Component& component() const noexcept { return component_; }
+
+ private:
+  Component component_;  // a copy: the instance may outlive its registry
+  std::string tag_;      // "<pack>/<component>", for the plugin's log lines
+  void* instance_;
+};
+
+}  // namespace crmflow

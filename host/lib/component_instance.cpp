@@ -1,0 +1,70 @@
+#include "crmflow/host/component_instance.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <utility>
+
+#include "crmflow/host/call_context.hpp"
+
+namespace crmflow {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string failure(const Component& component, const Record& record, int32_t status,
+                    const std::string& message) {
+  return fmt::format("component '{}' failed on {} record {}: status {}: {}", component.name,
+                     record.module, record.id, status, message.empty() ? "no message" : message);
+}
+
+void report_overrun(const Component& component, const Record& record, Clock::time_point deadline) {
+  const auto now = Clock::now();
+  if (deadline == Clock::time_point::max() || now <= deadline) return;
+  spdlog::warn("component '{}' ({}) overran its deadline on {} record {} by {} ms", component.name,
+               component.file.string(), record.module, record.id,
+               std::chrono::duration_cast<std::chrono::milliseconds>(now - deadline).count());
+}
+
+}  // namespace
+
+ComponentInstance::ComponentInstance(const Component& component, void* instance) noexcept
+    : component_(component), tag_(component.pack_id + "/" + component.name), instance_(instance) {}
+
+ComponentInstance::ComponentInstance(ComponentInstance&& other) noexcept
+    : component_(other.component_),
+      tag_(std::move(other.tag_)),
+      instance_(std::exchange(other.instance_, nullptr)) {}
+
+ComponentInstance::~ComponentInstance() {
+  if (instance_ != nullptr) component_.abi->destroy(instance_);
+}
+
+std::expected<bool, std::string> ComponentInstance::evaluate(const Record& record,
+                                                             Clock::time_point deadline) const {
+  if (component_.kind != CRMFLOW_KIND_CONDITION) {
+    return std::unexpected(fmt::format("component '{}' is a {}, not a condition", component_.name,
+                                       kind_name(component_.kind)));
+  }
+  crmflow_call call{.record = &record, .deadline = deadline, .component = tag_, .error = {}};
+  int32_t result = 0;
+  const int32_t status = component_.abi->evaluate(host_api(), &call, instance_, &result);
+  report_overrun(component_, record, deadline);
+  if (status != CRMFLOW_OK) return std::unexpected(failure(component_, record, status, call.error));
+  return result != 0;
+}
+
+std::expected<void, std::string> ComponentInstance::run(const Record& record,
+                                                        Clock::time_point deadline) const {
+  if (component_.kind != CRMFLOW_KIND_ACTION) {
+    return std::unexpected(fmt::format("component '{}' is a {}, not an action", component_.name,
+                                       kind_name(component_.kind)));
+  }
+  crmflow_call call{.record = &record, .deadline = deadline, .component = tag_, .error = {}};
+  const int32_t status = component_.abi->run(host_api(), &call, instance_);
+  report_overrun(component_, record, deadline);
+  if (status != CRMFLOW_OK) return std::unexpected(failure(component_, record, status, call.error));
+  return {};
+}
+
+}  // namespace crmflow

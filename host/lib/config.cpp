@@ -8,58 +8,16 @@
 #include <sstream>
 
 #include "crmflow/host/json_diagnostics.hpp"
+#include "crmflow/host/json_reader.hpp"
 
 namespace crmflow {
 namespace fs = std::filesystem;
-using json = nlohmann::ordered_json;
+using json = Json;
 
 namespace {
 
-// Collects the problems of one config file, each prefixed with the file and JSON path.
-class Problems {
- public:
-  explicit Problems(const fs::path& file) : file_(file.string()) {}
-  void add(std::string_view path, std::string_view message) {
-    list_.push_back(fmt::format("{}: {}: {}", file_, path, message));
-  }
-  bool empty() const { return list_.empty(); }
-  std::vector<std::string> take() { return std::move(list_); }
-
- private:
-  std::string file_;
-  std::vector<std::string> list_;
-};
-
-void reject_unknown_keys(const json& object, std::string_view path,
-                         std::initializer_list<std::string_view> known, Problems& problems) {
-  for (const auto& [key, value] : object.items()) {
-    if (std::find(known.begin(), known.end(), key) == known.end()) {
-      problems.add(fmt::format("{}.{}", path, key),
-                   fmt::format("unknown setting; expected one of: {}", fmt::join(known, ", ")));
-    }
-  }
-}
-
-template <class T>
-void read(const json& object, std::string_view key, std::string_view path, T& out,
-          Problems& problems) {
-  const auto it = object.find(key);
-  if (it == object.end()) return;
-  const std::string where = fmt::format("{}.{}", path, key);
-  if constexpr (std::is_same_v<T, std::string>) {
-    if (!it->is_string())
-      return problems.add(where, "expected a string, found " + std::string(it->type_name()));
-  } else if constexpr (std::is_same_v<T, bool>) {
-    if (!it->is_boolean())
-      return problems.add(where, "expected true or false, found " + std::string(it->type_name()));
-  } else {
-    if (!it->is_number_unsigned())
-      return problems.add(where, "expected a whole number >= 0, found " + it->dump());
-  }
-  out = it->get<T>();
-}
-
-void read_plugins(const json& root, const fs::path& base, HostConfig& config, Problems& problems) {
+void read_plugins(const json& root, const fs::path& base, HostConfig& config,
+                  JsonProblems& problems) {
   if (const auto dirs = root.find("plugin_dirs"); dirs != root.end()) {
     if (!dirs->is_array()) {
       problems.add("plugin_dirs", "expected an array of directory names");
@@ -108,7 +66,7 @@ void read_plugins(const json& root, const fs::path& base, HostConfig& config, Pr
   }
 }
 
-void read_database(const json& root, DatabaseSettings& db, Problems& problems) {
+void read_database(const json& root, DatabaseSettings& db, JsonProblems& problems) {
   const auto it = root.find("database");
   if (it == root.end()) return;
   if (!it->is_object()) return problems.add("database", "expected an object");
@@ -127,7 +85,7 @@ void read_database(const json& root, DatabaseSettings& db, Problems& problems) {
   read(*it, "user", "database", db.user, problems);
 }
 
-void read_log(const json& root, LogSettings& log, Problems& problems) {
+void read_log(const json& root, LogSettings& log, JsonProblems& problems) {
   const auto it = root.find("log");
   if (it == root.end()) return;
   if (!it->is_object()) return problems.add("log", "expected an object");
@@ -164,7 +122,7 @@ std::expected<HostConfig, std::vector<std::string>> parse_host_config(std::strin
   auto root = parse_json_with_comments(text, file);
   if (!root) return std::unexpected(std::vector<std::string>{root.error()});
 
-  Problems problems(file);
+  JsonProblems problems(file);
   if (!root->is_object()) {
     problems.add("(top)", "expected a JSON object");
     return std::unexpected(problems.take());

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <fstream>
+#include <sstream>
+
 namespace crmflow {
 
 std::expected<nlohmann::ordered_json, std::string> parse_json_with_comments(
@@ -26,6 +29,15 @@ std::expected<nlohmann::ordered_json, std::string> parse_json_with_comments(
     return std::unexpected(fmt::format("{}:{}:{}: invalid JSON: {}", file.string(), line,
                                        offset - line_start + 1, what));
   }
+}
+
+std::expected<nlohmann::ordered_json, std::string> load_json_file(
+    const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return std::unexpected(file.string() + ": cannot read the file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_json_with_comments(text.str(), file);
 }
 
 }  // namespace crmflow

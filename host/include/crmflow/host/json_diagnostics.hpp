@@ -14,4 +14,8 @@ namespace crmflow {
 std::expected<nlohmann::ordered_json, std::string> parse_json_with_comments(
     std::string_view text, const std::filesystem::path& file);
 
+// Reads and parses a file; "<file>: cannot read the file" when it cannot be read.
+std::expected<nlohmann::ordered_json, std::string> load_json_file(
+    const std::filesystem::path& file);
+
 }  // namespace crmflow

@@ -46,7 +46,10 @@ std::expected<bool, std::string> ComponentInstance::evaluate(const Record& recor
     return std::unexpected(fmt::format("component '{}' is a {}, not a condition", component_.name,
                                        kind_name(component_.kind)));
   }
-  crmflow_call call{.record = &record, .deadline = deadline, .component = tag_, .error = {}};
+  crmflow_call call;
+  call.record = &record;
+  call.deadline = deadline;
+  call.component = tag_;
   int32_t result = 0;
   const int32_t status = component_.abi->evaluate(host_api(), &call, instance_, &result);
   report_overrun(component_, record, deadline);
@@ -55,12 +58,19 @@ std::expected<bool, std::string> ComponentInstance::evaluate(const Record& recor
 }
 
 std::expected<void, std::string> ComponentInstance::run(const Record& record,
-                                                        Clock::time_point deadline) const {
+                                                        Clock::time_point deadline,
+                                                        RecordEffects* effects,
+                                                        std::string_view run_as) const {
   if (component_.kind != CRMFLOW_KIND_ACTION) {
     return std::unexpected(fmt::format("component '{}' is a {}, not an action", component_.name,
                                        kind_name(component_.kind)));
   }
-  crmflow_call call{.record = &record, .deadline = deadline, .component = tag_, .error = {}};
+  crmflow_call call;
+  call.record = &record;
+  call.deadline = deadline;
+  call.component = tag_;
+  call.effects = effects;
+  call.run_as = run_as;
   const int32_t status = component_.abi->run(host_api(), &call, instance_);
   report_overrun(component_, record, deadline);
   if (status != CRMFLOW_OK) return std::unexpected(failure(component_, record, status, call.error));

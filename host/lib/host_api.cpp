@@ -1,5 +1,7 @@
 #include <spdlog/spdlog.h>
 
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string_view>
 
 #include "crmflow/host/call_context.hpp"
@@ -75,6 +77,74 @@ int32_t record_field(crmflow_call* call, uint32_t image, crmflow_str field, crmf
   return CRMFLOW_OK;
 }
 
+// Runs one database effect: parses the fields, refuses calls that may not write, and turns a
+// failure into a status with its message.
+template <class Effect>
+int32_t with_effects(crmflow_call* call, crmflow_str fields_json, Effect&& effect) {
+  if (call->effects == nullptr) {
+    call->error = "database effects are only available to actions of effect class database";
+    return CRMFLOW_ERROR;
+  }
+  nlohmann::ordered_json fields = nlohmann::ordered_json::object();
+  if (fields_json.len > 0) {
+    try {
+      fields = nlohmann::ordered_json::parse(view(fields_json));
+    } catch (const std::exception& e) {
+      call->error = std::string("fields are not valid JSON: ") + e.what();
+      return CRMFLOW_ERROR;
+    }
+  }
+  if (!fields.is_object()) {
+    call->error = "fields must be a JSON object of field → value";
+    return CRMFLOW_ERROR;
+  }
+  const auto failure = effect(fields);
+  if (!failure) return CRMFLOW_OK;
+  call->error = failure->message;
+  return failure->status;
+}
+
+std::optional<EffectFailure> failure_of(const std::expected<void, EffectFailure>& result) {
+  return result ? std::nullopt : std::optional<EffectFailure>(result.error());
+}
+
+int32_t create_record(crmflow_call* call, crmflow_str module, crmflow_str fields_json,
+                      uint32_t flags, crmflow_str* out_id) {
+  return with_effects(call, fields_json, [&](const nlohmann::ordered_json& fields) {
+    const Record* link_to = (flags & CRMFLOW_LINK_TO_RECORD) != 0 ? call->record : nullptr;
+    auto id = call->effects->create_record(view(module), fields, link_to, call->run_as);
+    if (!id) return std::optional<EffectFailure>(id.error());
+    call->result = std::move(*id);
+    *out_id = str(call->result);
+    return std::optional<EffectFailure>();
+  });
+}
+
+int32_t update_record(crmflow_call* call, crmflow_str module, crmflow_str id,
+                      crmflow_str fields_json) {
+  return with_effects(call, fields_json, [&](const nlohmann::ordered_json& fields) {
+    return failure_of(call->effects->update_record(view(module), view(id), fields, call->run_as));
+  });
+}
+
+int32_t link_records(crmflow_call* call, crmflow_str module, crmflow_str id, crmflow_str relation,
+                     crmflow_str other_id) {
+  return with_effects(call, {nullptr, 0}, [&](const nlohmann::ordered_json&) {
+    return failure_of(
+        call->effects->link_records(view(module), view(id), view(relation), view(other_id)));
+  });
+}
+
+int32_t run_as_user(crmflow_call* call, crmflow_str* out) {
+  if (call->run_as.empty()) return CRMFLOW_NOT_FOUND;
+  *out = str(call->run_as);
+  return CRMFLOW_OK;
+}
+
+void last_error(crmflow_call* call, crmflow_str* out) {
+  *out = str(call->error);
+}
+
 constexpr crmflow_host_api kHostApi = {
     sizeof(crmflow_host_api),
     CRMFLOW_ABI_MAJOR,
@@ -86,6 +156,11 @@ constexpr crmflow_host_api kHostApi = {
     &record_module,
     &record_id,
     &record_field,
+    &create_record,
+    &update_record,
+    &link_records,
+    &run_as_user,
+    &last_error,
 };
 
 }  // namespace

@@ -9,7 +9,6 @@
 
 BOOST_AUTO_TEST_CASE(version_and_entry_point) {
   BOOST_TEST(CRMFLOW_ABI_MAJOR == 1);
-  BOOST_TEST(CRMFLOW_ABI_MINOR >= 0);
   BOOST_TEST(std::string(CRMFLOW_ENTRY_POINT) == "crmflow_plugin_query");
 }
 
@@ -62,6 +61,17 @@ BOOST_AUTO_TEST_CASE(crmflow_host_api_v1_0_layout) {
   BOOST_TEST(offsetof(crmflow_host_api, record_module) == 40u);
   BOOST_TEST(offsetof(crmflow_host_api, record_id) == 48u);
   BOOST_TEST(offsetof(crmflow_host_api, record_field) == 56u);
+}
+
+BOOST_AUTO_TEST_CASE(crmflow_host_api_v1_1_layout) {
+  BOOST_TEST(CRMFLOW_ABI_MINOR >= 1);
+  BOOST_TEST(sizeof(crmflow_host_api) >= 104u);
+  BOOST_TEST(offsetof(crmflow_host_api, create_record) == 64u);
+  BOOST_TEST(offsetof(crmflow_host_api, update_record) == 72u);
+  BOOST_TEST(offsetof(crmflow_host_api, link_records) == 80u);
+  BOOST_TEST(offsetof(crmflow_host_api, run_as_user) == 88u);
+  BOOST_TEST(offsetof(crmflow_host_api, last_error) == 96u);
+  BOOST_TEST(CRMFLOW_LINK_TO_RECORD == 1);
 }
 
 BOOST_AUTO_TEST_CASE(crmflow_component_v1_0_layout) {

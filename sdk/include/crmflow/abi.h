@@ -20,8 +20,10 @@
  *    not change after create() returns; per-call state lives on the stack of the call.
  *  - Plugins are never unloaded while the host runs.
  *
- * The part between the FROZEN markers is ABI v1.0. Its text is hashed by the ABI guard
- * test (tests/abi): changing it fails CI until the change is made deliberately.
+ * The part between the FROZEN markers is ABI v1 (1.0, and 1.1 appended). Its text is
+ * hashed by the ABI guard test (tests/abi): changing it fails CI until the change is made
+ * deliberately. tests/abi/v1.0 keeps the 1.0 header as released; plugins built against it
+ * keep loading.
  */
 #ifndef CRMFLOW_ABI_H
 #define CRMFLOW_ABI_H
@@ -49,10 +51,10 @@
 #define CRMFLOW_STR(literal) \
   { (literal), sizeof(literal) - 1 }
 
-/* ==== BEGIN FROZEN ABI v1.0 ==== */
+/* ==== BEGIN FROZEN ABI v1 ==== */
 
 #define CRMFLOW_ABI_MAJOR 1
-#define CRMFLOW_ABI_MINOR 0
+#define CRMFLOW_ABI_MINOR 1
 #define CRMFLOW_ENTRY_POINT "crmflow_plugin_query"
 
 /* Status codes returned across the ABI. Anything but CRMFLOW_OK comes with a message
@@ -128,9 +130,45 @@ typedef struct crmflow_host_api {
   int32_t (*record_field)(crmflow_call* call, uint32_t image, crmflow_str field,
                           crmflow_value* out);
 
-  /* Later minors append services here: related records, create/update/link records,
-   * emit events, schedule jobs, render templates. */
+  /* ---- v1.1: database effects. Only actions of effect class DATABASE may call these;
+   * they write inside the event's transaction, so they commit with it or not at all.
+   * Field values are a JSON object (field → text, number or null); fields are checked
+   * against the live schema: an unknown field or text longer than its column fails with a
+   * message rather than being dropped or truncated. ---- */
+
+  /* Creates a record of `module`. The host fills what the CRM would: a new id,
+   * date_entered and date_modified (the host's clock), deleted = 0, and the assigned,
+   * created-by and modified-by users with the run-as user, unless `fields` sets them.
+   * With CRMFLOW_LINK_TO_RECORD the new record is linked to the call's record (the new
+   * module's parent relation, or its foreign key to the call's module). *out_id receives
+   * the new record's id, valid during the call. */
+  int32_t (*create_record)(crmflow_call* call, crmflow_str module, crmflow_str fields_json,
+                           uint32_t flags, crmflow_str* out_id);
+
+  /* Updates fields of the (not deleted) record `id` of `module`; date_modified and the
+   * modified-by user are set as the CRM would. CRMFLOW_NOT_FOUND when there is no such
+   * record. */
+  int32_t (*update_record)(crmflow_call* call, crmflow_str module, crmflow_str id,
+                           crmflow_str fields_json);
+
+  /* Links record `id` of `module` to `other_id` through the module's relation named
+   * `relation` (module map): a join-table row, a foreign key or a parent link. */
+  int32_t (*link_records)(crmflow_call* call, crmflow_str module, crmflow_str id,
+                          crmflow_str relation, crmflow_str other_id);
+
+  /* The id of the user the workflow runs as; CRMFLOW_NOT_FOUND when there is none. */
+  int32_t (*run_as_user)(crmflow_call* call, crmflow_str* out);
+
+  /* The message the host set on the call when one of its services failed (empty if
+   * none), so a plugin can add context or decide; valid until the next service call. */
+  void (*last_error)(crmflow_call* call, crmflow_str* out);
+
+  /* Later minors append services here: related records, emit events, schedule jobs,
+   * render templates. */
 } crmflow_host_api;
+
+/* v1.1: flags of create_record. */
+enum { CRMFLOW_LINK_TO_RECORD = 1 };
 
 /* One component of a plugin. `instance` is whatever create() allocated; destroy() frees it.
  * create() parses and validates the parameters once; the host then calls the kind's
@@ -176,6 +214,6 @@ typedef struct crmflow_plugin {
 typedef int32_t (*crmflow_plugin_query_fn)(uint32_t host_abi_major, uint32_t host_abi_minor,
                                            const crmflow_plugin** out);
 
-/* ==== END FROZEN ABI v1.0 ==== */
+/* ==== END FROZEN ABI v1 ==== */
 
 #endif /* CRMFLOW_ABI_H */

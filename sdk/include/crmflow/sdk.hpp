@@ -20,6 +20,7 @@
 #include <crmflow/abi.h>
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -117,6 +118,41 @@ class Call {
     return std::chrono::milliseconds(api_->remaining_ms(call_));
   }
 
+  // ---- Database effects (ABI 1.1; actions of effect class database only). Each throws
+  // Error with the host's message when the host refuses the write. ----
+
+  // Creates a record of `module` with `fields` (a JSON object); returns its id.
+  // link_to_record: link it to this call's record (parent link or foreign key).
+  std::string create_record(std::string_view module, const Json& fields,
+                            bool link_to_record) const {
+    require(offsetof(crmflow_host_api, create_record), "create_record");
+    crmflow_str id{};
+    const std::string text = fields.dump();
+    check(api_->create_record(call_, to_str(module), to_str(text),
+                              link_to_record ? uint32_t{CRMFLOW_LINK_TO_RECORD} : uint32_t{0},
+                              &id));
+    return std::string(to_view(id));
+  }
+
+  void update_record(std::string_view module, std::string_view id, const Json& fields) const {
+    require(offsetof(crmflow_host_api, update_record), "update_record");
+    const std::string text = fields.dump();
+    check(api_->update_record(call_, to_str(module), to_str(id), to_str(text)));
+  }
+
+  void link_records(std::string_view module, std::string_view id, std::string_view relation,
+                    std::string_view other_id) const {
+    require(offsetof(crmflow_host_api, link_records), "link_records");
+    check(
+        api_->link_records(call_, to_str(module), to_str(id), to_str(relation), to_str(other_id)));
+  }
+
+  // The id of the user the workflow runs as; empty when there is none.
+  std::string_view run_as_user() const {
+    require(offsetof(crmflow_host_api, run_as_user), "run_as_user");
+    return text_of(api_->run_as_user);
+  }
+
   const crmflow_host_api* api() const noexcept { return api_; }
   crmflow_call* raw() const noexcept { return call_; }
 
@@ -124,6 +160,22 @@ class Call {
   std::string_view text_of(int32_t (*getter)(crmflow_call*, crmflow_str*)) const noexcept {
     crmflow_str out{};
     return getter(call_, &out) == CRMFLOW_OK ? to_view(out) : std::string_view{};
+  }
+
+  // Fails when the host's table is older than the service (a plugin on an older host).
+  void require(size_t offset, const char* service) const {
+    if (api_->struct_size < offset + sizeof(void*)) {
+      throw Error(std::string("the host does not offer ") + service + " (host ABI " +
+                  std::to_string(api_->abi_major) + "." + std::to_string(api_->abi_minor) + ")");
+    }
+  }
+
+  // Turns a host status into an Error carrying the host's message.
+  void check(int32_t status) const {
+    if (status == CRMFLOW_OK) return;
+    crmflow_str message{};
+    api_->last_error(call_, &message);
+    throw Error(std::string(to_view(message)), status);
   }
 
   const crmflow_host_api* api_;

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "crmflow/host/record.hpp"
+#include "crmflow/host/record_effects.hpp"
 
 // Defined in the global namespace because abi.h declares it there. Plugins only ever see
 // a pointer to it; its layout is the host's business and may change freely.
@@ -16,6 +17,9 @@ struct crmflow_call {
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   std::string_view component;  // tags log lines: "<pack>/<component>"; outlives the call
   std::string error;           // set through crmflow_host_api.set_error
+  crmflow::RecordEffects* effects = nullptr;  // null where writing is not allowed (conditions)
+  std::string_view run_as;                    // the user the workflow runs as; may be empty
+  std::string result;                         // holds strings handed back during the call
 };
 
 namespace crmflow {

@@ -7,6 +7,7 @@
 
 #include "crmflow/host/component.hpp"
 #include "crmflow/host/record.hpp"
+#include "crmflow/host/record_effects.hpp"
 
 namespace crmflow {
 
@@ -26,9 +27,12 @@ class ComponentInstance {
   std::expected<bool, std::string> evaluate(const Record& record,
                                             std::chrono::steady_clock::time_point deadline) const;
 
-  // Actions only: runs the action for the record.
+  // Actions only: runs the action for the record. `effects` carries out its database
+  // effects (null: the action may not write); `run_as` is the workflow's user.
   std::expected<void, std::string> run(const Record& record,
-                                       std::chrono::steady_clock::time_point deadline) const;
+                                       std::chrono::steady_clock::time_point deadline,
+                                       RecordEffects* effects = nullptr,
+                                       std::string_view run_as = {}) const;
 
   const Component& component() const noexcept { return component_; }
 

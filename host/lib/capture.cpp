@@ -51,8 +51,7 @@ constexpr size_t kMaxIdentifier = 64;             // MySQL/MariaDB limit for a t
 // The sql_mode the triggers are created (and later run) with, whatever the host session's is.
 // Strict: a value that does not fit crmflow_event fails loudly instead of being cut silently.
 constexpr const char* kTriggerSqlMode =
-    "STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,"
-    "NO_ENGINE_SUBSTITUTION";
+    "STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION";
 
 enum class Event { insert, update, remove };
 
@@ -308,13 +307,21 @@ std::optional<Signature> parse_signature(std::string_view body) {
   const size_t at = body.find(kSignatureDeclaration);
   if (at == std::string_view::npos) return std::nullopt;
   std::string_view rest = body.substr(at + kSignatureDeclaration.size());
+  const auto skip_blanks = [&] {
+    while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\n')) rest.remove_prefix(1);
+  };
+  // MariaDB drops the charset introducer (_utf8mb4) from the text it shows in
+  // information_schema, so it may or may not be there.
+  skip_blanks();
+  if (rest.starts_with("_utf8mb4")) rest.remove_prefix(std::string_view("_utf8mb4").size());
+  skip_blanks();
   std::string text;
   if (rest.starts_with("'")) {
     const size_t end = rest.find('\'', 1);
     if (end == std::string_view::npos) return std::nullopt;
     text = rest.substr(1, end - 1);
-  } else if (rest.starts_with("_utf8mb4 X'")) {
-    rest.remove_prefix(std::string_view("_utf8mb4 X'").size());
+  } else if (rest.starts_with("X'") || rest.starts_with("x'")) {
+    rest.remove_prefix(2);
     const size_t end = rest.find('\'');
     if (end == std::string_view::npos) return std::nullopt;
     auto decoded = decode_hex(rest.substr(0, end));
@@ -443,6 +450,22 @@ std::optional<std::string> unusable(soci::session& db, const Module& module) {
     return fmt::format("{}: the id column '{}' is not in the table", where(module),
                        module.id_column);
   }
+  // SOCI's MySQL backend takes ":name" for a placeholder even inside backticks, so such an
+  // identifier cannot reach the server intact.
+  if (module.table.find(':') != std::string::npos) {
+    return fmt::format(
+        "{}: the table name contains ':', which the database client library "
+        "cannot pass through",
+        where(module));
+  }
+  for (const Column& c : module.columns) {
+    if (c.name.find(':') != std::string::npos) {
+      return fmt::format(
+          "{}: the column name '{}' contains ':', which the database client "
+          "library cannot pass through",
+          where(module), c.name);
+    }
+  }
   if (module.name.size() > 100) {
     return fmt::format("{}: the module name is longer than crmflow_event.module (100)",
                        where(module));
@@ -463,6 +486,55 @@ std::optional<std::string> unusable(soci::session& db, const Module& module) {
 
 std::string grantee(const std::string& user, const std::string& host) {
   return fmt::format("'{}'@'{}'", user, host);
+}
+
+// Reads "GRANT <privileges> ON <db>.* TO ..." lines of SHOW GRANTS (which include the grants
+// of the enabled roles): global ones (*.*) into `global`, those whose database pattern
+// matches the current database into `schema`.
+void add_privileges_from_show_grants(soci::session& db, std::set<std::string>& global,
+                                     std::set<std::string>& schema) {
+  std::vector<std::string> lines;
+  soci::rowset<std::string> grants = db.prepare << "SHOW GRANTS";
+  for (const std::string& line : grants) lines.push_back(line);
+  for (const std::string& line : lines) {
+    if (!line.starts_with("GRANT ")) continue;
+    const size_t on = line.find(" ON ");
+    const size_t to = on == std::string::npos ? on : line.find(" TO ", on);
+    if (to == std::string::npos) continue;
+    std::string object = line.substr(on + 4, to - on - 4);
+    std::set<std::string>* target = nullptr;
+    if (object == "*.*") {
+      target = &global;
+    } else if (object.ends_with(".*")) {
+      object.resize(object.size() - 2);
+      if (object.size() >= 2 && object.front() == '`' && object.back() == '`') {
+        std::string unquoted;
+        for (size_t i = 1; i + 1 < object.size(); ++i) {
+          unquoted += object[i];
+          if (object[i] == '`' && object[i + 1] == '`') ++i;
+        }
+        object = unquoted;
+      }
+      int matches = 0;
+      db << "SELECT DATABASE() LIKE :pattern", soci::use(object), soci::into(matches);
+      if (matches == 1) target = &schema;
+    }
+    if (target == nullptr) continue;
+    const std::string list = line.substr(6, on - 6);
+    size_t begin = 0;
+    while (begin <= list.size()) {
+      size_t comma = list.find(',', begin);
+      if (comma == std::string::npos) comma = list.size();
+      std::string privilege = list.substr(begin, comma - begin);
+      while (privilege.starts_with(" ")) privilege.erase(0, 1);
+      if (privilege == "ALL PRIVILEGES" || privilege == "ALL") {
+        target->insert({"TRIGGER", "SUPER"});
+      } else {
+        target->insert(privilege);
+      }
+      begin = comma + 1;
+    }
+  }
 }
 
 }  // namespace
@@ -500,29 +572,24 @@ std::vector<std::string> check_capture_privileges(soci::session& db) {
   const size_t at = current_user.rfind('@');
   const std::string user = current_user.substr(0, at);
   const std::string host = at == std::string::npos ? "%" : current_user.substr(at + 1);
-  std::vector<std::string> grantees{grantee(user, host)};
-  try {  // Privileges may come through active roles (MariaDB: ENABLED_ROLES).
-    soci::rowset<std::string> roles = db.prepare
-                                      << "SELECT ROLE_NAME FROM information_schema.ENABLED_ROLES";
-    for (const std::string& role : roles) grantees.push_back(grantee(role, ""));
-  } catch (const soci::soci_error&) {
-    // MySQL has no ENABLED_ROLES in information_schema; its roles are not considered here.
-  }
-  std::set<std::string> global, schema;
-  for (const std::string& g : grantees) {
-    soci::rowset<std::string> user_privileges =
-        (db.prepare << "SELECT PRIVILEGE_TYPE FROM information_schema.USER_PRIVILEGES "
-                       "WHERE GRANTEE = :g",
-         soci::use(g));
-    for (const std::string& p : user_privileges) global.insert(p);
-    // Schema grants may use LIKE patterns (GRANT ... ON `crm\_%`.*).
-    soci::rowset<std::string> schema_privileges =
-        (db.prepare << "SELECT PRIVILEGE_TYPE FROM information_schema.SCHEMA_PRIVILEGES "
-                       "WHERE GRANTEE = :g AND DATABASE() LIKE TABLE_SCHEMA",
-         soci::use(g));
-    for (const std::string& p : schema_privileges) schema.insert(p);
-  }
   const std::string who = grantee(user, host);
+  std::set<std::string> global, schema;
+  soci::rowset<std::string> user_privileges =
+      (db.prepare << "SELECT PRIVILEGE_TYPE FROM information_schema.USER_PRIVILEGES "
+                     "WHERE GRANTEE = :g",
+       soci::use(who));
+  for (const std::string& p : user_privileges) global.insert(p);
+  // Schema grants may use LIKE patterns (GRANT ... ON `crm\_%`.*).
+  soci::rowset<std::string> schema_privileges =
+      (db.prepare << "SELECT PRIVILEGE_TYPE FROM information_schema.SCHEMA_PRIVILEGES "
+                     "WHERE GRANTEE = :g AND DATABASE() LIKE TABLE_SCHEMA",
+       soci::use(who));
+  for (const std::string& p : schema_privileges) schema.insert(p);
+  // information_schema shows only the user's own grants, not those of its enabled roles;
+  // SHOW GRANTS lists both.
+  if (!global.contains("TRIGGER") && !schema.contains("TRIGGER")) {
+    add_privileges_from_show_grants(db, global, schema);
+  }
   if (!global.contains("TRIGGER") && !schema.contains("TRIGGER")) {
     problems.push_back(fmt::format(
         "the database user {} lacks the TRIGGER privilege on database `{}`, needed to install "
@@ -563,8 +630,9 @@ std::expected<void, std::string> install_capture(soci::session& db, const Module
       }
     } else {
       // MySQL 8 has no CREATE OR REPLACE TRIGGER: drop and create while holding the table's
-      // write lock, so no CRM write happens between the two. NOT TESTED here: the test
-      // environment runs MariaDB only.
+      // write lock, so no CRM write happens between the two (should a CREATE fail after the
+      // DROPs, the retry or the next install puts them back). NOT TESTED: the tests run
+      // against MariaDB only.
       auto done = with_retries(module, options, "replacing the triggers", [&] {
         std::optional<ServerError> error =
             execute(db, fmt::format("LOCK TABLES {} WRITE", quote_identifier(module.table)));

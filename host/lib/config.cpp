@@ -101,6 +101,48 @@ void read_log(const json& root, LogSettings& log, JsonProblems& problems) {
   }
 }
 
+void read_crm(const json& root, const fs::path& base, HostConfig& config, JsonProblems& problems) {
+  std::string module_map, workflows;
+  read(root, "module_map", "(top)", module_map, problems);
+  read(root, "workflows", "(top)", workflows, problems);
+  if (!module_map.empty()) config.module_map = (base / module_map).lexically_normal();
+  if (!workflows.empty()) config.workflows_dir = (base / workflows).lexically_normal();
+  read(root, "clock_offset_seconds", "(top)", config.clock_offset_seconds, problems);
+  if (const auto engine = root.find("engine"); engine != root.end()) {
+    if (!engine->is_object()) return problems.add("engine", "expected an object");
+    reject_unknown_keys(*engine, "engine",
+                        {"batch_size", "lease_seconds", "max_attempts", "depth_limit",
+                         "idle_poll_ms", "lock_wait_timeout_seconds"},
+                        problems);
+    EngineSettings& e = config.engine;
+    read(*engine, "batch_size", "engine", e.batch_size, problems);
+    read(*engine, "lease_seconds", "engine", e.lease_seconds, problems);
+    read(*engine, "max_attempts", "engine", e.max_attempts, problems);
+    read(*engine, "depth_limit", "engine", e.depth_limit, problems);
+    read(*engine, "idle_poll_ms", "engine", e.idle_poll_ms, problems);
+    read(*engine, "lock_wait_timeout_seconds", "engine", e.lock_wait_timeout_seconds, problems);
+    if (e.batch_size == 0) problems.add("engine.batch_size", "must be at least 1");
+    if (e.max_attempts == 0) problems.add("engine.max_attempts", "must be at least 1");
+    if (e.lease_seconds == 0) problems.add("engine.lease_seconds", "must be at least 1");
+    if (e.idle_poll_ms == 0 || e.idle_poll_ms > 1000) {
+      problems.add("engine.idle_poll_ms", "must be between 1 and 1000");
+    }
+  }
+  if (const auto capture = root.find("capture"); capture != root.end()) {
+    if (!capture->is_object()) return problems.add("capture", "expected an object");
+    reject_unknown_keys(*capture, "capture",
+                        {"auto_repair", "drift_check_seconds", "lock_wait_timeout_seconds"},
+                        problems);
+    read(*capture, "auto_repair", "capture", config.capture.auto_repair, problems);
+    read(*capture, "drift_check_seconds", "capture", config.capture.drift_check_seconds, problems);
+    read(*capture, "lock_wait_timeout_seconds", "capture", config.capture.lock_wait_timeout_seconds,
+         problems);
+    if (config.capture.drift_check_seconds == 0) {
+      problems.add("capture.drift_check_seconds", "must be at least 1");
+    }
+  }
+}
+
 void apply_environment(DatabaseSettings& db) {
   const auto env = [](const char* name) -> const char* {
     const char* value = std::getenv(name);
@@ -128,7 +170,9 @@ std::expected<HostConfig, std::vector<std::string>> parse_host_config(std::strin
     return std::unexpected(problems.take());
   }
   reject_unknown_keys(*root, "(top)",
-                      {"plugin_dirs", "plugins", "database", "log", "call_deadline_ms"}, problems);
+                      {"plugin_dirs", "plugins", "database", "log", "call_deadline_ms",
+                       "module_map", "workflows", "engine", "capture", "clock_offset_seconds"},
+                      problems);
 
   HostConfig config;
   config.file = file;
@@ -140,6 +184,7 @@ std::expected<HostConfig, std::vector<std::string>> parse_host_config(std::strin
   if (deadline_ms == 0) problems.add("call_deadline_ms", "must be greater than 0");
   config.call_deadline = std::chrono::milliseconds(deadline_ms);
 
+  read_crm(*root, fs::absolute(file).parent_path(), config, problems);
   if (!problems.empty()) return std::unexpected(problems.take());
   apply_environment(config.database);
   return config;

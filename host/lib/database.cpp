@@ -37,11 +37,50 @@ std::expected<std::unique_ptr<soci::session>, std::string> connect(
   try {
     auto session =
         std::make_unique<soci::session>(*soci::factory_mysql(), connection_string(settings));
-    *session << "SET time_zone = '+00:00'";
+    apply_session_settings(*session, 2);
     return session;
   } catch (const std::exception& e) {
     return std::unexpected(fmt::format("cannot connect to {}: {}", describe(settings), e.what()));
   }
+}
+
+void apply_session_settings(soci::session& session, unsigned lock_wait_timeout_seconds) {
+  session << "SET time_zone = '+00:00'";
+  session << "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED";
+  session << fmt::format("SET SESSION innodb_lock_wait_timeout = {}", lock_wait_timeout_seconds);
+}
+
+namespace {
+
+int mysql_error_number(const std::exception& error) noexcept {
+  const auto* mysql = dynamic_cast<const soci::mysql_soci_error*>(&error);
+  return mysql == nullptr ? 0 : static_cast<int>(mysql->err_num_);
+}
+
+}  // namespace
+
+bool is_retryable(const std::exception& error) noexcept {
+  const int number = mysql_error_number(error);
+  return number == 1213 || number == 1205;
+}
+
+bool is_connection_lost(const std::exception& error) noexcept {
+  switch (mysql_error_number(error)) {
+    case 2002:  // can't connect through the socket
+    case 2003:  // can't connect to the server
+    case 2006:  // server has gone away
+    case 2013:  // lost connection during query
+    case 2055:  // lost connection, system error
+    case 1927:  // connection was killed (MariaDB)
+    case 1053:  // server shutdown in progress
+    case 4031:  // disconnected for inactivity (MySQL 8)
+      return true;
+    default: break;
+  }
+  // SOCI reports some broken-connection cases without a server error number.
+  const std::string_view text = error.what();
+  return text.find("Lost connection") != std::string_view::npos ||
+         text.find("server has gone away") != std::string_view::npos;
 }
 
 }  // namespace crmflow

@@ -196,7 +196,7 @@ std::vector<std::string> introspect(soci::session& db, ModuleMap& map) {
   for (Module& m : map.modules) {
     m.columns.clear();
     soci::rowset<soci::row> rows = (db.prepare << R"(
-        SELECT column_name, data_type, character_maximum_length, is_nullable
+        SELECT column_name, data_type, CAST(character_maximum_length AS SIGNED), is_nullable
         FROM information_schema.columns
         WHERE table_schema = DATABASE() AND table_name = :t
         ORDER BY ordinal_position)",

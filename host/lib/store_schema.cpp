@@ -8,7 +8,7 @@ namespace {
 // Images are LONGTEXT holding JSON, not the JSON type: MySQL 8's JSON type re-encodes
 // numbers, and MariaDB's is LONGTEXT anyway. utf8mb4_bin: ids and modules compare exactly.
 constexpr const char* kEventColumns = R"(
-  id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+  id BIGINT NOT NULL AUTO_INCREMENT,
   module VARCHAR(100) NOT NULL,
   record_id VARCHAR(36) NOT NULL,
   kind VARCHAR(10) NOT NULL,
@@ -20,7 +20,7 @@ constexpr const char* kEventColumns = R"(
   depth INT NOT NULL DEFAULT 0,
   created_at DATETIME(6) NOT NULL,
   owner VARCHAR(64) NULL,
-  fence BIGINT UNSIGNED NOT NULL DEFAULT 0,
+  fence BIGINT NOT NULL DEFAULT 0,
   attempts INT NOT NULL DEFAULT 0,
   lease_until DATETIME(6) NULL,
   last_error TEXT NULL,)";
@@ -40,8 +40,8 @@ void ensure_store_schema(soci::session& db) {
         KEY crmflow_quarantine_record (module, record_id, id)
       ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin)";
   db << R"(CREATE TABLE IF NOT EXISTS crmflow_run (
-        id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
-        event_id BIGINT UNSIGNED NOT NULL,
+        id BIGINT NOT NULL AUTO_INCREMENT,
+        event_id BIGINT NOT NULL,
         workflow_id VARCHAR(100) NOT NULL,
         module VARCHAR(100) NOT NULL,
         record_id VARCHAR(36) NOT NULL,

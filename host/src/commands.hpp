@@ -6,7 +6,13 @@
 #include <vector>
 
 #include "crmflow/host/config.hpp"
+#include "crmflow/host/module_map.hpp"
 #include "crmflow/host/plugin_registry.hpp"
+#include "crmflow/host/workflow.hpp"
+
+namespace soci {
+class session;
+}
 
 namespace crmflow::cli {
 
@@ -28,8 +34,18 @@ struct Host {
   HostConfig config;
   PluginRegistry plugins;
   std::vector<std::string> problems;
+  // Filled by open_crm:
+  ModuleMap map;
+  std::unique_ptr<soci::session> db;
+  std::vector<Workflow> workflows;
+  ~Host();
 };
 std::unique_ptr<Host> open_host(const GlobalOptions& options);
+
+// Loads the module map, connects to the database (creating crmflow's tables), reads the
+// columns from information_schema and loads the workflows; problems are appended to
+// host.problems. Needs the config to name a module map.
+void open_crm(Host& host);
 
 // Prints problems to stderr, one per line, and returns kExitProblems.
 int report(const std::vector<std::string>& problems);
@@ -37,6 +53,9 @@ int report(const std::vector<std::string>& problems);
 int plugins_command(const GlobalOptions& options, bool as_json);
 int check_command(const GlobalOptions& options);
 int run_command(const GlobalOptions& options, bool once);
+int capture_command(const GlobalOptions& options, const std::string& action);
+int status_command(const GlobalOptions& options);
+int quarantine_command(const GlobalOptions& options, const std::string& action, uint64_t id);
 
 struct TryOptions {
   std::string component;

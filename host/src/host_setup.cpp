@@ -1,10 +1,13 @@
+#include <soci/soci.h>
 #include <spdlog/spdlog.h>
 
 #include <iostream>
 
 #include "commands.hpp"
+#include "crmflow/host/database.hpp"
 #include "crmflow/host/enabled_plugins.hpp"
 #include "crmflow/host/logging.hpp"
+#include "crmflow/host/store_schema.hpp"
 
 namespace crmflow::cli {
 
@@ -26,6 +29,38 @@ std::unique_ptr<Host> open_host(const GlobalOptions& options) {
 
   host->problems = load_enabled_plugins(host->config, host->plugins);
   return host;
+}
+
+Host::~Host() = default;
+
+void open_crm(Host& host) {
+  if (host.config.module_map.empty()) {
+    host.problems.push_back(host.config.file.string() +
+                            ": module_map: the config names no module map (e.g. crm/1crm.json)");
+    return;
+  }
+  auto map = load_module_map(host.config.module_map);
+  if (!map) {
+    host.problems.insert(host.problems.end(), map.error().begin(), map.error().end());
+    return;
+  }
+  host.map = std::move(*map);
+  auto db = connect(host.config.database);
+  if (!db) {
+    host.problems.push_back(db.error());
+    return;
+  }
+  host.db = std::move(*db);
+  ensure_store_schema(*host.db);
+  const auto schema_problems = introspect(*host.db, host.map);
+  host.problems.insert(host.problems.end(), schema_problems.begin(), schema_problems.end());
+  if (host.config.workflows_dir.empty()) return;
+  auto workflows = load_workflows(host.config.workflows_dir, host.plugins, &host.map);
+  if (!workflows) {
+    host.problems.insert(host.problems.end(), workflows.error().begin(), workflows.error().end());
+    return;
+  }
+  host.workflows = std::move(*workflows);
 }
 
 int report(const std::vector<std::string>& problems) {

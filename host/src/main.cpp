@@ -1,6 +1,8 @@
 // crmflow: the workflow host for CRMs of the SugarCRM lineage.
 #include <CLI/CLI.hpp>
 
+#include <iostream>
+
 #include "commands.hpp"
 
 int main(int argc, char** argv) {
@@ -42,6 +44,27 @@ int main(int argc, char** argv) {
       "or SIGTERM");
   run->add_flag("--once", once, "Start, report what was loaded, and exit");
 
+  std::string capture_action;
+  auto* capture = app.add_subcommand(
+      "capture", "Manage the triggers that capture the CRM's changes for the watched modules");
+  capture
+      ->add_option("action", capture_action,
+                   "install (or repair), status (exit 1 unless all installed), remove")
+      ->required()
+      ->check(CLI::IsMember({"install", "status", "remove"}));
+
+  auto* status = app.add_subcommand(
+      "status", "Show the event backlog, the age of the oldest pending event, quarantined events");
+
+  std::string quarantine_action = "list";
+  uint64_t quarantine_id = 0;
+  auto* quarantine = app.add_subcommand(
+      "quarantine", "List events that failed too often, or put one back into the queue");
+  quarantine->add_option("action", quarantine_action, "list or replay")
+      ->check(CLI::IsMember({"list", "replay"}))
+      ->capture_default_str();
+  quarantine->add_option("event", quarantine_id, "The event to replay");
+
   TryOptions try_options;
   auto* try_cmd = app.add_subcommand(
       "try",
@@ -60,5 +83,14 @@ int main(int argc, char** argv) {
   if (plugins->parsed()) return plugins_command(global, as_json);
   if (check->parsed()) return check_command(global);
   if (run->parsed()) return run_command(global, once);
+  if (capture->parsed()) return capture_command(global, capture_action);
+  if (status->parsed()) return status_command(global);
+  if (quarantine->parsed()) {
+    if (quarantine_action == "replay" && quarantine_id == 0) {
+      std::cerr << "quarantine replay needs the event's id\n";
+      return 2;
+    }
+    return quarantine_command(global, quarantine_action, quarantine_id);
+  }
   return try_command(global, try_options);
 }

@@ -31,6 +31,21 @@ struct LogSettings {
   std::string format = "text";  // text or json
 };
 
+struct EngineSettings {
+  unsigned batch_size = 50;
+  unsigned lease_seconds = 30;
+  unsigned max_attempts = 5;
+  unsigned depth_limit = 5;
+  unsigned idle_poll_ms = 500;  // the longest pause between polls when there is nothing to do
+  unsigned lock_wait_timeout_seconds = 2;
+};
+
+struct CaptureSettings {
+  bool auto_repair = false;  // reinstall drifted or missing triggers without being asked
+  unsigned drift_check_seconds = 10;
+  unsigned lock_wait_timeout_seconds = 2;
+};
+
 struct HostConfig {
   std::filesystem::path file;
   std::vector<std::filesystem::path> plugin_dirs;  // absolute, in search order
@@ -38,6 +53,11 @@ struct HostConfig {
   DatabaseSettings database;
   LogSettings log;
   std::chrono::milliseconds call_deadline{2000};
+  std::filesystem::path module_map;     // absolute; empty when the config names none
+  std::filesystem::path workflows_dir;  // absolute; empty when the config names none
+  EngineSettings engine;
+  CaptureSettings capture;
+  int clock_offset_seconds = 0;  // "now" = the database's UTC_TIMESTAMP() + this (tests, demo)
 };
 
 // Reads and validates a host config. Relative plugin directories are resolved against the

@@ -25,4 +25,15 @@ std::expected<std::unique_ptr<soci::session>, std::string> connect(
 // "host:port" or the socket path, for messages.
 std::string describe(const DatabaseSettings& settings);
 
+// Session settings the host relies on, applied on every (re)connection: UTC, READ
+// COMMITTED, and a low innodb_lock_wait_timeout so that the host — never the CRM — is the
+// side that waits briefly and retries.
+void apply_session_settings(soci::session& session, unsigned lock_wait_timeout_seconds);
+
+// A deadlock (1213) or lock wait timeout (1205): the transaction may simply be retried.
+bool is_retryable(const std::exception& error) noexcept;
+
+// The connection is gone (server restarted, connection killed, network): reconnect.
+bool is_connection_lost(const std::exception& error) noexcept;
+
 }  // namespace crmflow

@@ -1,0 +1,85 @@
+// The exactly-once core: claim captured events by lease, run the workflows, finish by fence.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crmflow/host/module_map.hpp"
+#include "crmflow/host/workflow.hpp"
+
+namespace soci {
+class session;
+}
+
+namespace crmflow {
+
+struct EngineOptions {
+  std::string owner;               // unique per host process; stamped on the leases it holds
+  unsigned batch_size = 50;        // fresh events claimed and handled in one transaction
+  std::chrono::seconds lease{30};  // how long a claim holds before others may take the event
+  unsigned max_attempts = 5;       // an event claimed this often is quarantined
+  unsigned depth_limit = 5;        // chained events deeper than this are not handled further
+  std::chrono::milliseconds call_deadline{2000};
+  int clock_offset_seconds = 0;  // "now" is the database's UTC_TIMESTAMP() plus this
+};
+
+// A captured change, as claimed from crmflow_event.
+struct Event {
+  uint64_t id = 0;
+  std::string module;
+  std::string record_id;
+  std::string kind;  // "saved" or "deleted"
+  bool is_new = false;
+  std::optional<RecordImage> old_image;
+  std::optional<RecordImage> new_image;
+  std::string crm_user_id;
+  std::string cause;
+  int depth = 0;
+  uint64_t fence = 0;
+  int attempts = 0;
+};
+
+// Parses an image column (a JSON object of column → value); numbers keep their text.
+RecordImage parse_image(const std::string& json);
+
+class Engine {
+ public:
+  // The session must stay open for the engine's life; the engine sets its isolation level.
+  Engine(soci::session& db, const ModuleMap& map, const std::vector<Workflow>& workflows,
+         EngineOptions options);
+
+  // One round: quarantines events that ran out of attempts, claims a batch — events that
+  // failed before are claimed one at a time, so a poison event is isolated — and handles
+  // it. Returns the number of events finished. Database errors propagate (the caller
+  // reconnects); a failing workflow fails only its own event.
+  size_t step();
+
+  // Makes this owner's leases claimable at once: after a reconnect, its in-flight work was
+  // rolled back with the lost connection.
+  void release_own_leases();
+
+  // The events waiting, the age of the oldest in seconds, and the quarantined events.
+  struct Backlog {
+    long long pending = 0;
+    double oldest_age_seconds = 0;
+    long long quarantined = 0;
+  };
+  Backlog backlog();
+
+ private:
+  std::vector<Event> claim();
+  void quarantine_exhausted();
+  size_t handle(std::vector<Event>& events);
+  // Runs every workflow of the event inside the open transaction; throws on failure.
+  void dispatch(const Event& event);
+
+  soci::session& db_;
+  const ModuleMap& map_;
+  const std::vector<Workflow>& workflows_;
+  EngineOptions options_;
+};
+
+}  // namespace crmflow

@@ -1,0 +1,68 @@
+// Workflows: "when a record of a module is saved or deleted, if the conditions hold, then run
+// the actions" — read from config/workflows/*.json, one workflow per file.
+#pragma once
+
+#include <chrono>
+#include <expected>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "crmflow/host/component_instance.hpp"
+#include "crmflow/host/module_map.hpp"
+#include "crmflow/host/plugin_registry.hpp"
+#include "crmflow/host/record.hpp"
+
+namespace crmflow {
+
+enum class TriggerKind { saved, deleted };
+enum class AppliesTo { new_records, new_and_existing };
+// every_save: each save while the conditions hold (1CRM's behaviour). on_change: only the
+// save that makes them hold — the old image fails them, the new one passes.
+enum class FireMode { every_save, on_change };
+
+struct RunAs {
+  enum class Kind { triggering_user, assigned_user, user } kind = Kind::triggering_user;
+  std::string user_id;  // Kind::user
+};
+
+// A node of the condition tree: all/any/not of children, or a leaf condition component.
+struct ConditionNode {
+  enum class Kind { all, any, negate, leaf } kind = Kind::all;
+  std::vector<ConditionNode> children;
+  std::shared_ptr<const ComponentInstance> leaf;
+  std::string path;  // JSON path in the workflow file, for messages
+};
+
+struct ActionStep {
+  std::shared_ptr<const ComponentInstance> action;
+  std::string path;
+};
+
+struct Workflow {
+  std::filesystem::path file;
+  std::string id;
+  std::string name;
+  bool active = true;
+  std::string module;
+  TriggerKind trigger = TriggerKind::saved;
+  AppliesTo applies_to = AppliesTo::new_and_existing;
+  FireMode fire = FireMode::every_save;
+  RunAs run_as;
+  ConditionNode conditions;  // an empty `all` holds
+  std::vector<ActionStep> actions;
+};
+
+// Whether the tree holds for the record; the error names the condition's path.
+std::expected<bool, std::string> evaluate(const ConditionNode& node, const Record& record,
+                                          std::chrono::steady_clock::time_point deadline);
+
+// Reads every *.json file of `dir` (sorted by name). Each problem names the file and JSON
+// path; all problems are reported at once. Conditions and actions are created through the
+// registry (a leaf {"field","op","value"} is the compare plugin). With a map, modules and
+// fields are checked against it (its columns, when introspected).
+std::expected<std::vector<Workflow>, std::vector<std::string>> load_workflows(
+    const std::filesystem::path& dir, const PluginRegistry& plugins, const ModuleMap* map);
+
+}  // namespace crmflow

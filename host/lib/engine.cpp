@@ -1,0 +1,337 @@
+#include "crmflow/host/engine.hpp"
+
+#include <fmt/format.h>
+#include <soci/mysql/soci-mysql.h>
+#include <soci/soci.h>
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <thread>
+
+#include "crmflow/host/database.hpp"
+#include "crmflow/host/failpoint.hpp"
+#include "crmflow/host/record_writer.hpp"
+
+namespace crmflow {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A workflow of this event failed (a plugin said so, a condition could not be judged, the
+// data did not fit): the event is retried later and quarantined in the end; the other
+// events of the batch go on.
+class WorkflowFailure : public std::runtime_error {
+ public:
+  WorkflowFailure(std::string workflow, const std::string& message)
+      : std::runtime_error(message), workflow_(std::move(workflow)) {}
+  const std::string& workflow() const { return workflow_; }
+
+ private:
+  std::string workflow_;
+};
+
+std::string id_list(const std::vector<uint64_t>& ids) {
+  return fmt::format("{}", fmt::join(ids, ","));
+}
+
+constexpr const char* kEventColumns =
+    "id, module, record_id, kind, is_new, old_image, new_image, crm_user_id, cause, depth, "
+    "created_at, owner, fence, attempts, lease_until, last_error";
+
+struct Verdict {
+  bool run = false;
+  std::string reason;
+};
+
+void write_audit(soci::session& db, const Event& event, const std::string& workflow,
+                 const std::string& outcome, const std::string& reason, int actions_run,
+                 Clock::duration duration, const std::string& error, const std::string& owner) {
+  const long long micros = std::chrono::duration_cast<std::chrono::microseconds>(duration).count();
+  soci::indicator error_ind = error.empty() ? soci::i_null : soci::i_ok;
+  const long long event_id = static_cast<long long>(event.id);
+  db << "INSERT INTO crmflow_run (event_id, workflow_id, module, record_id, outcome, reason, "
+        "actions_run, duration_us, error, host, created_at) VALUES (:e, :w, :m, :r, :o, :reason, "
+        ":a, :d, :err, :h, UTC_TIMESTAMP(6))",
+      soci::use(event_id), soci::use(workflow), soci::use(event.module), soci::use(event.record_id),
+      soci::use(outcome), soci::use(reason), soci::use(actions_run), soci::use(micros),
+      soci::use(error, error_ind), soci::use(owner);
+}
+
+}  // namespace
+
+RecordImage parse_image(const std::string& text) {
+  RecordImage image;
+  const auto json = nlohmann::json::parse(text);
+  for (const auto& [name, value] : json.items()) {
+    if (value.is_null()) {
+      image[name] = std::nullopt;
+    } else if (value.is_string()) {
+      image[name] = value.get<std::string>();
+    } else {
+      image[name] = value.dump();
+    }
+  }
+  return image;
+}
+
+Engine::Engine(soci::session& db, const ModuleMap& map, const std::vector<Workflow>& workflows,
+               EngineOptions options)
+    : db_(db), map_(map), workflows_(workflows), options_(std::move(options)) {}
+
+size_t Engine::step() {
+  quarantine_exhausted();
+  std::vector<Event> events = claim();
+  if (events.empty()) return 0;
+  // A deadlock or lock wait rolls the batch back; the claims are still ours, so retry them.
+  for (int attempt = 1;; ++attempt) {
+    try {
+      return handle(events);
+    } catch (const soci::mysql_soci_error& e) {
+      if (!is_retryable(e) || attempt >= 5) throw;
+      spdlog::info("batch of {} events rolled back ({}), retrying", events.size(), e.what());
+      std::this_thread::sleep_for(std::chrono::milliseconds(20 * attempt));
+    }
+  }
+}
+
+void Engine::quarantine_exhausted() {
+  soci::transaction tx(db_);
+  std::vector<uint64_t> ids;
+  soci::rowset<long long> rows =
+      (db_.prepare << "SELECT id FROM crmflow_event WHERE attempts >= :max AND (lease_until IS "
+                      "NULL OR lease_until < UTC_TIMESTAMP(6)) ORDER BY id LIMIT 100 FOR UPDATE "
+                      "SKIP LOCKED",
+       soci::use(options_.max_attempts));
+  for (const long long id : rows) ids.push_back(static_cast<uint64_t>(id));
+  if (!ids.empty()) {
+    db_ << fmt::format(
+        "INSERT INTO crmflow_event_quarantine ({0}, quarantined_at) SELECT {0}, UTC_TIMESTAMP(6) "
+        "FROM crmflow_event WHERE id IN ({1})",
+        kEventColumns, id_list(ids));
+    db_ << fmt::format("DELETE FROM crmflow_event WHERE id IN ({})", id_list(ids));
+    spdlog::error("quarantined {} event(s) after {} attempts: {} (crmflow_event_quarantine)",
+                  ids.size(), options_.max_attempts, id_list(ids));
+  }
+  tx.commit();
+}
+
+std::vector<Event> Engine::claim() {
+  soci::transaction tx(db_);
+  std::vector<uint64_t> ids;
+  // Events tried before (a failure, or a host that died holding them) are claimed one at a
+  // time, so that a poison event cannot take a whole batch down again.
+  for (const bool retry : {true, false}) {
+    const std::string sql = fmt::format(
+        "SELECT e.id FROM crmflow_event e "
+        "WHERE (e.lease_until IS NULL OR e.lease_until < UTC_TIMESTAMP(6)) AND e.attempts {} "
+        "AND NOT EXISTS (SELECT 1 FROM crmflow_event o WHERE o.module = e.module "
+        "AND o.record_id = e.record_id AND o.id < e.id) "
+        "ORDER BY e.id LIMIT {} FOR UPDATE SKIP LOCKED",
+        retry ? "> 0" : "= 0", retry ? 1u : options_.batch_size);
+    soci::rowset<long long> rows = db_.prepare << sql;
+    for (const long long id : rows) ids.push_back(static_cast<uint64_t>(id));
+    if (!ids.empty()) break;
+  }
+  if (ids.empty()) {
+    tx.commit();
+    return {};
+  }
+  const int lease_seconds = static_cast<int>(options_.lease.count());
+  db_ << fmt::format(
+      "UPDATE crmflow_event SET owner = :owner, fence = fence + 1, attempts = attempts + 1, "
+      "lease_until = TIMESTAMPADD(SECOND, :lease, UTC_TIMESTAMP(6)) WHERE id IN ({})",
+      id_list(ids)),
+      soci::use(options_.owner), soci::use(lease_seconds);
+
+  std::vector<Event> events;
+  soci::rowset<soci::row> rows =
+      db_.prepare << fmt::format(
+          "SELECT id, module, record_id, kind, is_new, old_image, new_image, crm_user_id, cause, "
+          "depth, fence, attempts FROM crmflow_event WHERE id IN ({}) ORDER BY id",
+          id_list(ids));
+  for (const soci::row& row : rows) {
+    Event e;
+    e.id = static_cast<uint64_t>(row.get<long long>(0));
+    e.module = row.get<std::string>(1);
+    e.record_id = row.get<std::string>(2);
+    e.kind = row.get<std::string>(3);
+    e.is_new = row.get<int>(4) != 0;
+    if (row.get_indicator(5) == soci::i_ok) e.old_image = parse_image(row.get<std::string>(5));
+    if (row.get_indicator(6) == soci::i_ok) e.new_image = parse_image(row.get<std::string>(6));
+    if (row.get_indicator(7) == soci::i_ok) e.crm_user_id = row.get<std::string>(7);
+    if (row.get_indicator(8) == soci::i_ok) e.cause = row.get<std::string>(8);
+    e.depth = row.get<int>(9);
+    e.fence = static_cast<uint64_t>(row.get<long long>(10));
+    e.attempts = row.get<int>(11);
+    events.push_back(std::move(e));
+  }
+  tx.commit();
+  return events;
+}
+
+size_t Engine::handle(std::vector<Event>& events) {
+  struct Failed {
+    const Event* event;
+    std::string workflow;
+    std::string error;
+  };
+  std::vector<Failed> failures;
+  size_t finished = 0;
+  {
+    soci::transaction tx(db_);
+    for (size_t i = 0; i < events.size(); ++i) {
+      if (i > 0) failpoint("mid_batch");
+      const Event& event = events[i];
+      db_ << "SAVEPOINT crmflow_event";
+      try {
+        dispatch(event);
+      } catch (const WorkflowFailure& failure) {
+        db_ << "ROLLBACK TO SAVEPOINT crmflow_event";
+        failures.push_back({&event, failure.workflow(), failure.what()});
+        continue;
+      }
+      const long long id = static_cast<long long>(event.id);
+      const long long fence = static_cast<long long>(event.fence);
+      soci::statement finish =
+          (db_.prepare << "DELETE FROM crmflow_event WHERE id = :id AND owner = :owner AND "
+                          "fence = :fence",
+           soci::use(id), soci::use(options_.owner), soci::use(fence));
+      finish.execute(true);
+      if (finish.get_affected_rows() == 0) {
+        // Our lease ran out and another host claimed the event: its work is not ours to keep.
+        db_ << "ROLLBACK TO SAVEPOINT crmflow_event";
+        spdlog::warn(
+            "event {} was claimed by another host after our lease ran out; our work "
+            "on it is rolled back",
+            event.id);
+        continue;
+      }
+      ++finished;
+    }
+    failpoint("after_effects_before_commit");
+    tx.commit();
+  }
+  failpoint("after_commit_before_claim");
+
+  for (const Failed& failed : failures) {
+    const Event& event = *failed.event;
+    spdlog::error("event {} ({} {}), attempt {} of {}: {}", event.id, event.module, event.record_id,
+                  event.attempts, options_.max_attempts, failed.error);
+    // Backoff doubles per attempt (1 s, 2 s, 4 s ... at most a minute) with some jitter.
+    const int backoff =
+        std::min(60, 1 << std::min(event.attempts - 1, 6)) + static_cast<int>(event.id % 3);
+    const long long id = static_cast<long long>(event.id);
+    const long long fence = static_cast<long long>(event.fence);
+    soci::transaction tx(db_);
+    soci::statement release =
+        (db_.prepare << "UPDATE crmflow_event SET owner = NULL, last_error = :error, "
+                        "lease_until = TIMESTAMPADD(SECOND, :backoff, UTC_TIMESTAMP(6)) "
+                        "WHERE id = :id AND owner = :owner AND fence = :fence",
+         soci::use(failed.error), soci::use(backoff), soci::use(id), soci::use(options_.owner),
+         soci::use(fence));
+    release.execute(true);
+    if (release.get_affected_rows() > 0) {
+      write_audit(db_, event, failed.workflow, "failed", "", 0, {}, failed.error, options_.owner);
+    }
+    tx.commit();
+  }
+  return finished;
+}
+
+void Engine::dispatch(const Event& event) {
+  Record record;
+  record.module = event.module;
+  record.id = event.record_id;
+  if (event.old_image) record.old_image = *event.old_image;
+  if (event.new_image) record.new_image = *event.new_image;
+  record.current = event.new_image ? record.new_image : record.old_image;
+
+  // The images before this change, as a record whose "current" is the old one, for on_change.
+  Record before = record;
+  before.current = record.old_image;
+
+  const int next_depth = event.depth + 1;
+  db_ << "SET @crmflow_depth = :d", soci::use(next_depth);
+  RecordWriter writer(db_, map_, options_.clock_offset_seconds);
+
+  for (const Workflow& w : workflows_) {
+    if (!w.active || w.module != event.module) continue;
+    const auto started = Clock::now();
+    const auto deadline = started + options_.call_deadline;
+    const auto judge = [&]() -> Verdict {
+      const bool deleted = event.kind == "deleted";
+      if (deleted && w.trigger == TriggerKind::saved)
+        return {false, "the record was deleted; the workflow runs on saves"};
+      if (!deleted && w.trigger == TriggerKind::deleted)
+        return {false, "the record was saved; the workflow runs on deletes"};
+      if (w.applies_to == AppliesTo::new_records && !event.is_new)
+        return {false, "applies to new records only"};
+      if (event.cause == w.id)
+        return {false, "caused by this workflow's own write; not triggered again"};
+      if (event.depth > static_cast<int>(options_.depth_limit)) {
+        return {false, fmt::format("chain depth {} exceeds the limit of {}", event.depth,
+                                   options_.depth_limit)};
+      }
+      const auto now_holds = evaluate(w.conditions, record, deadline);
+      if (!now_holds)
+        throw WorkflowFailure(w.id, fmt::format("workflow {}: {}", w.id, now_holds.error()));
+      if (!*now_holds) return {false, "conditions not met"};
+      if (w.fire == FireMode::on_change && !event.is_new && event.old_image) {
+        const auto held_before = evaluate(w.conditions, before, deadline);
+        if (!held_before)
+          throw WorkflowFailure(w.id, fmt::format("workflow {}: {}", w.id, held_before.error()));
+        if (*held_before)
+          return {false, "conditions held before this save already (fires on_change)"};
+      }
+      return {true, "conditions met"};
+    };
+    const Verdict verdict = judge();
+    int actions_run = 0;
+    if (verdict.run) {
+      std::string run_as;
+      switch (w.run_as.kind) {
+        case RunAs::Kind::user: run_as = w.run_as.user_id; break;
+        case RunAs::Kind::triggering_user: run_as = event.crm_user_id; break;
+        case RunAs::Kind::assigned_user: break;
+      }
+      if (run_as.empty()) {
+        const Module* module = map_.find(event.module);
+        if (module != nullptr && !module->assigned_user_column.empty()) {
+          const auto it = record.current.find(module->assigned_user_column);
+          if (it != record.current.end() && it->second) run_as = *it->second;
+        }
+      }
+      db_ << "SET @crmflow_cause = :c", soci::use(w.id);
+      for (const ActionStep& step : w.actions) {
+        const auto done = step.action->run(record, deadline, &writer, run_as);
+        if (!done)
+          throw WorkflowFailure(w.id,
+                                fmt::format("workflow {}: {}: {}", w.id, step.path, done.error()));
+        ++actions_run;
+      }
+      db_ << "SET @crmflow_cause = NULL";
+    }
+    write_audit(db_, event, w.id, verdict.run ? "done" : "not_matched", verdict.reason, actions_run,
+                Clock::now() - started, "", options_.owner);
+  }
+}
+
+void Engine::release_own_leases() {
+  db_ << "UPDATE crmflow_event SET lease_until = NULL WHERE owner = :owner",
+      soci::use(options_.owner);
+}
+
+Engine::Backlog Engine::backlog() {
+  Backlog b;
+  soci::indicator ind = soci::i_null;
+  double age = 0;
+  db_ << "SELECT COUNT(*), TIMESTAMPDIFF(MICROSECOND, MIN(created_at), UTC_TIMESTAMP(6)) / 1e6 "
+         "FROM crmflow_event",
+      soci::into(b.pending), soci::into(age, ind);
+  b.oldest_age_seconds = ind == soci::i_ok ? age : 0;
+  db_ << "SELECT COUNT(*) FROM crmflow_event_quarantine", soci::into(b.quarantined);
+  return b;
+}
+
+}  // namespace crmflow

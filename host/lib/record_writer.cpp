@@ -1,0 +1,298 @@
+#include "crmflow/host/record_writer.hpp"
+
+#include <crmflow/abi.h>
+#include <fmt/format.h>
+#include <soci/soci.h>
+
+#include <optional>
+#include <random>
+#include <vector>
+
+namespace crmflow {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+std::string quote_identifier(std::string_view name) {
+  std::string out = "`";
+  for (const char c : name) {
+    out += c;
+    if (c == '`') out += '`';
+  }
+  return out + "`";
+}
+
+EffectFailure error(std::string message) {
+  return {CRMFLOW_ERROR, std::move(message)};
+}
+
+size_t utf8_length(std::string_view text) {
+  size_t count = 0;
+  for (const char c : text) count += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return count;
+}
+
+// Column assignments of one INSERT or UPDATE, values kept as bound text or NULL.
+class Assignments {
+ public:
+  explicit Assignments(const Module& module) : module_(module) {}
+
+  // A field from an action's parameters: checked against the schema.
+  std::optional<EffectFailure> add(const std::string& field, const Json& value) {
+    const Column* column = module_.column(field);
+    if (column == nullptr) {
+      return error(fmt::format("module {} has no field '{}'", module_.name, field));
+    }
+    if (value.is_object() || value.is_array()) {
+      return error(fmt::format("{}.{}: expected text, a number or null", module_.name, field));
+    }
+    std::optional<std::string> text;
+    if (value.is_string()) {
+      text = value.get<std::string>();
+    } else if (value.is_boolean()) {
+      text = value.get<bool>() ? "1" : "0";
+    } else if (!value.is_null()) {
+      text = value.dump();
+    }
+    if (text && column->max_length && utf8_length(*text) > *column->max_length) {
+      return error(
+          fmt::format("{}.{}: {} characters do not fit the column's {}; the CRM would "
+                      "cut the text silently, so nothing was written",
+                      module_.name, field, utf8_length(*text), *column->max_length));
+    }
+    set(field, std::move(text));
+    return std::nullopt;
+  }
+
+  // A column the host fills, unless the action set it already; skipped if the table lacks it.
+  void fill(const std::string& column, std::optional<std::string> value) {
+    if (column.empty() || module_.column(column) == nullptr || has(column)) return;
+    set(column, std::move(value));
+  }
+
+  // A column whose value is an SQL expression of the host's own (the clock).
+  void fill_expression(const std::string& column, std::string expression) {
+    if (column.empty() || module_.column(column) == nullptr || has(column)) return;
+    names_.push_back(column);
+    expressions_.push_back(std::move(expression));
+    values_.emplace_back();
+    indicators_.push_back(soci::i_null);
+  }
+
+  bool has(std::string_view column) const {
+    return std::find(names_.begin(), names_.end(), column) != names_.end();
+  }
+
+  std::string insert_sql() const {
+    std::string columns, values;
+    for (size_t i = 0; i < names_.size(); ++i) {
+      columns += (i ? ", " : "") + quote_identifier(names_[i]);
+      values += (i ? ", " : "") + placeholder(i);
+    }
+    return fmt::format("INSERT INTO {} ({}) VALUES ({})", quote_identifier(module_.table), columns,
+                       values);
+  }
+
+  std::string set_sql() const {
+    std::string sets;
+    for (size_t i = 0; i < names_.size(); ++i) {
+      sets += (i ? ", " : "") + quote_identifier(names_[i]) + " = " + placeholder(i);
+    }
+    return sets;
+  }
+
+  // Binds the values of the plain (non-expression) assignments, in order.
+  void bind(soci::statement& statement) {
+    for (size_t i = 0; i < names_.size(); ++i) {
+      if (expressions_[i].empty()) statement.exchange(soci::use(values_[i], indicators_[i]));
+    }
+  }
+
+ private:
+  void set(const std::string& column, std::optional<std::string> value) {
+    names_.push_back(column);
+    expressions_.emplace_back();
+    indicators_.push_back(value ? soci::i_ok : soci::i_null);
+    values_.push_back(value.value_or(""));
+  }
+
+  std::string placeholder(size_t i) const {
+    return expressions_[i].empty() ? fmt::format(":v{}", i) : expressions_[i];
+  }
+
+  const Module& module_;
+  std::vector<std::string> names_;
+  std::vector<std::string> expressions_;
+  std::vector<std::string> values_;
+  std::vector<soci::indicator> indicators_;
+};
+
+long long execute(soci::session& db, const std::string& sql, Assignments& assignments,
+                  const std::vector<std::string>& extra) {
+  soci::statement statement(db);
+  statement.alloc();
+  statement.prepare(sql);
+  assignments.bind(statement);
+  std::vector<std::string> extra_values = extra;  // stable storage for the bound values
+  for (std::string& value : extra_values) statement.exchange(soci::use(value));
+  statement.define_and_bind();
+  statement.execute(true);
+  return statement.get_affected_rows();
+}
+
+std::optional<EffectFailure> add_fields(Assignments& assignments, const Json& fields) {
+  for (const auto& [field, value] : fields.items()) {
+    if (auto failure = assignments.add(field, value)) return failure;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string new_uuid() {
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  const uint64_t high = (random() & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;
+  const uint64_t low = (random() & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
+  return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", high >> 32, (high >> 16) & 0xFFFF,
+                     high & 0xFFFF, low >> 48, low & 0xFFFFFFFFFFFFULL);
+}
+
+std::expected<std::string, EffectFailure> RecordWriter::create_record(std::string_view module_name,
+                                                                      const Json& fields,
+                                                                      const Record* link_to,
+                                                                      std::string_view run_as) {
+  const Module* module = map_.find(module_name);
+  if (module == nullptr)
+    return std::unexpected(error(fmt::format("no module named {}", module_name)));
+  Assignments assignments(*module);
+  if (auto failure = add_fields(assignments, fields)) return std::unexpected(*failure);
+
+  if (link_to != nullptr) {
+    if (const Relation* parent = module->parent_relation()) {
+      assignments.fill(parent->type_column, link_to->module);
+      assignments.fill(parent->id_column, link_to->id);
+    } else {
+      const auto fk = std::ranges::find_if(module->relations, [&](const Relation& r) {
+        return r.kind == Relation::Kind::foreign_key && r.module == link_to->module;
+      });
+      if (fk == module->relations.end()) {
+        return std::unexpected(error(fmt::format(
+            "module {} has no parent link and no foreign key to {}, so the new record cannot be "
+            "linked to it",
+            module->name, link_to->module)));
+      }
+      assignments.fill(fk->column, link_to->id);
+    }
+  }
+  const std::string id = new_uuid();
+  const std::optional<std::string> user =
+      run_as.empty() ? std::nullopt : std::optional<std::string>(run_as);
+  const std::string now =
+      fmt::format("TIMESTAMPADD(SECOND, {}, UTC_TIMESTAMP())", clock_offset_seconds_);
+  assignments.fill(module->id_column, id);
+  assignments.fill_expression("date_entered", now);
+  assignments.fill_expression("date_modified", now);
+  assignments.fill(module->deleted_column, "0");
+  assignments.fill(module->assigned_user_column, user);
+  assignments.fill(module->created_by_column, user);
+  assignments.fill(module->modified_by_column, user);
+  execute(db_, assignments.insert_sql(), assignments, {});
+  return id;
+}
+
+std::expected<void, EffectFailure> RecordWriter::update_record(std::string_view module_name,
+                                                               std::string_view id,
+                                                               const Json& fields,
+                                                               std::string_view run_as) {
+  const Module* module = map_.find(module_name);
+  if (module == nullptr)
+    return std::unexpected(error(fmt::format("no module named {}", module_name)));
+  Assignments assignments(*module);
+  if (auto failure = add_fields(assignments, fields)) return std::unexpected(*failure);
+  assignments.fill_expression(
+      "date_modified",
+      fmt::format("TIMESTAMPADD(SECOND, {}, UTC_TIMESTAMP())", clock_offset_seconds_));
+  if (!run_as.empty()) assignments.fill(module->modified_by_column, std::string(run_as));
+  std::string sql = fmt::format("UPDATE {} SET {} WHERE {} = :id", quote_identifier(module->table),
+                                assignments.set_sql(), quote_identifier(module->id_column));
+  if (!module->deleted_column.empty())
+    sql += " AND " + quote_identifier(module->deleted_column) + " = 0";
+  // MySQL counts changed rows only; an update that changes nothing is still found. Check
+  // existence separately so "no such record" is told apart from "no change".
+  execute(db_, sql, assignments, {std::string(id)});
+  int found = 0;
+  std::string exists_sql =
+      fmt::format("SELECT COUNT(*) FROM {} WHERE {} = :id", quote_identifier(module->table),
+                  quote_identifier(module->id_column));
+  if (!module->deleted_column.empty())
+    exists_sql += " AND " + quote_identifier(module->deleted_column) + " = 0";
+  const std::string id_text(id);
+  db_ << exists_sql, soci::use(id_text), soci::into(found);
+  if (found == 0) {
+    return std::unexpected(
+        EffectFailure{CRMFLOW_NOT_FOUND, fmt::format("no {} record {}", module->name, id)});
+  }
+  return {};
+}
+
+std::expected<void, EffectFailure> RecordWriter::link_records(std::string_view module_name,
+                                                              std::string_view id,
+                                                              std::string_view relation_name,
+                                                              std::string_view other_id) {
+  const Module* module = map_.find(module_name);
+  if (module == nullptr)
+    return std::unexpected(error(fmt::format("no module named {}", module_name)));
+  const Relation* relation = module->relation(relation_name);
+  if (relation == nullptr) {
+    return std::unexpected(
+        error(fmt::format("module {} has no relation '{}'", module->name, relation_name)));
+  }
+  const std::string this_id(id);
+  const std::string that_id(other_id);
+  switch (relation->kind) {
+    case Relation::Kind::foreign_key:
+      return update_record(module->name, id, Json{{relation->column, that_id}}, {});
+    case Relation::Kind::join: {
+      // A link that exists already is left alone: linking twice must not invite twice.
+      int existing = 0;
+      std::string exists = fmt::format(
+          "SELECT COUNT(*) FROM {} WHERE {} = :a AND {} = :b", quote_identifier(relation->table),
+          quote_identifier(relation->this_column), quote_identifier(relation->other_column));
+      if (!relation->deleted.empty())
+        exists += " AND " + quote_identifier(relation->deleted) + " = 0";
+      db_ << exists, soci::use(this_id), soci::use(that_id), soci::into(existing);
+      if (existing > 0) return {};
+      std::vector<std::string> columns = {relation->this_column, relation->other_column};
+      std::vector<std::string> values = {this_id, that_id};
+      if (!relation->id_column.empty()) {
+        columns.push_back(relation->id_column);
+        values.push_back(new_uuid());
+      }
+      std::string names, placeholders;
+      for (size_t i = 0; i < columns.size(); ++i) {
+        names += (i ? ", " : "") + quote_identifier(columns[i]);
+        placeholders += fmt::format("{}:v{}", i ? ", " : "", i);
+      }
+      if (!relation->deleted.empty()) {
+        names += ", " + quote_identifier(relation->deleted);
+        placeholders += ", 0";
+      }
+      soci::statement statement(db_);
+      statement.alloc();
+      statement.prepare(fmt::format("INSERT INTO {} ({}) VALUES ({})",
+                                    quote_identifier(relation->table), names, placeholders));
+      for (std::string& value : values) statement.exchange(soci::use(value));
+      statement.define_and_bind();
+      statement.execute(true);
+      return {};
+    }
+    case Relation::Kind::parent:
+    case Relation::Kind::reverse_foreign_key: break;
+  }
+  return std::unexpected(error(fmt::format(
+      "relation '{}' of {} is a {} link; link_records writes join tables and foreign keys",
+      relation->name, module->name,
+      relation->kind == Relation::Kind::parent ? "parent" : "reverse foreign key")));
+}
+
+}  // namespace crmflow

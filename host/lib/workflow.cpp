@@ -1,0 +1,262 @@
+#include "crmflow/host/workflow.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+#include "crmflow/host/json_diagnostics.hpp"
+#include "crmflow/host/json_reader.hpp"
+
+namespace crmflow {
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Reader {
+  const PluginRegistry& plugins;
+  const ModuleMap* map;
+  const Module* module = nullptr;
+  JsonProblems& problems;
+
+  std::shared_ptr<const ComponentInstance> create(const std::string& name, const Json& params,
+                                                  uint32_t kind, const std::string& path) {
+    const Component* component = plugins.find(name);
+    if (component == nullptr) {
+      problems.add(path, fmt::format("no enabled plugin component named '{}'", name));
+      return nullptr;
+    }
+    if (component->kind != kind) {
+      problems.add(path, fmt::format("'{}' is a {}, expected a {}", name,
+                                     kind_name(component->kind), kind_name(kind)));
+      return nullptr;
+    }
+    auto instance = plugins.instantiate(*component, params.dump());
+    if (!instance) {
+      problems.add(path, instance.error());
+      return nullptr;
+    }
+    return std::make_shared<const ComponentInstance>(std::move(*instance));
+  }
+
+  ConditionNode condition(const Json& node, const std::string& path) {
+    ConditionNode out;
+    out.path = path;
+    if (!node.is_object() || node.size() == 0) {
+      problems.add(
+          path, R"(expected a condition: {"all": [...]}, {"any": [...]}, {"not": {...}}, )"
+                R"({"field": ..., "op": ..., "value": ...} or {"plugin": ..., "params": {...}})");
+      return out;
+    }
+    for (const auto* group : {"all", "any"}) {
+      if (!node.contains(group)) continue;
+      out.kind =
+          std::string_view(group) == "all" ? ConditionNode::Kind::all : ConditionNode::Kind::any;
+      if (node.size() != 1)
+        problems.add(path, fmt::format("'{}' stands alone in its object", group));
+      const Json& list = node[group];
+      if (!list.is_array()) {
+        problems.add(fmt::format("{}.{}", path, group), "expected an array of conditions");
+        return out;
+      }
+      for (size_t i = 0; i < list.size(); ++i) {
+        out.children.push_back(condition(list[i], fmt::format("{}.{}[{}]", path, group, i)));
+      }
+      return out;
+    }
+    if (node.contains("not")) {
+      out.kind = ConditionNode::Kind::negate;
+      if (node.size() != 1) problems.add(path, "'not' stands alone in its object");
+      out.children.push_back(condition(node["not"], path + ".not"));
+      return out;
+    }
+    out.kind = ConditionNode::Kind::leaf;
+    if (node.contains("plugin")) {
+      if (!node["plugin"].is_string()) {
+        problems.add(path + ".plugin", "expected a condition plugin name");
+        return out;
+      }
+      out.leaf = create(node["plugin"].get<std::string>(), node.value("params", Json::object()),
+                        CRMFLOW_KIND_CONDITION, path);
+      return out;
+    }
+    if (node.contains("field") && node["field"].is_string() && module != nullptr &&
+        !module->columns.empty() && module->column(node["field"].get<std::string>()) == nullptr) {
+      problems.add(path + ".field", fmt::format("module {} has no field '{}'", module->name,
+                                                node["field"].get<std::string>()));
+    }
+    out.leaf = create("compare", node, CRMFLOW_KIND_CONDITION, path);
+    return out;
+  }
+};
+
+template <class Enum>
+void read_choice(const Json& object, const char* key,
+                 std::initializer_list<std::pair<const char*, Enum>> choices, Enum& out,
+                 JsonProblems& problems) {
+  const auto it = object.find(key);
+  if (it == object.end()) return;
+  std::string known;
+  for (const auto& [text, value] : choices) {
+    if (it->is_string() && it->get<std::string>() == text) {
+      out = value;
+      return;
+    }
+    known += known.empty() ? text : std::string(", ") + text;
+  }
+  problems.add(key, fmt::format("expected one of {}, found {}", known, it->dump()));
+}
+
+Workflow read_workflow(const fs::path& file, const Json& root, const PluginRegistry& plugins,
+                       const ModuleMap* map, JsonProblems& problems) {
+  Workflow w;
+  w.file = file;
+  if (!root.is_object()) {
+    problems.add("(top)", "expected a workflow object");
+    return w;
+  }
+  reject_unknown_keys(root, "(top)",
+                      {"id", "name", "active", "module", "trigger", "applies_to", "fire", "run_as",
+                       "conditions", "actions"},
+                      problems);
+  read_required(root, "id", "(top)", w.id, problems);
+  read(root, "name", "(top)", w.name, problems);
+  read(root, "active", "(top)", w.active, problems);
+  read_required(root, "module", "(top)", w.module, problems);
+  read_choice(root, "trigger", {{"saved", TriggerKind::saved}, {"deleted", TriggerKind::deleted}},
+              w.trigger, problems);
+  read_choice(root, "applies_to",
+              {{"new", AppliesTo::new_records}, {"new_and_existing", AppliesTo::new_and_existing}},
+              w.applies_to, problems);
+  read_choice(root, "fire",
+              {{"every_save", FireMode::every_save}, {"on_change", FireMode::on_change}}, w.fire,
+              problems);
+  if (w.trigger == TriggerKind::deleted && w.fire == FireMode::on_change) {
+    problems.add(
+        "fire",
+        "on_change compares a save's old and new values; a deleted trigger fires once anyway");
+  }
+  if (w.trigger == TriggerKind::deleted && w.applies_to == AppliesTo::new_records) {
+    problems.add("applies_to", "\"new\" records cannot be deleted; use new_and_existing");
+  }
+  if (const auto run_as = root.find("run_as"); run_as != root.end()) {
+    if (run_as->is_string() && *run_as == "triggering_user") {
+      w.run_as.kind = RunAs::Kind::triggering_user;
+    } else if (run_as->is_string() && *run_as == "assigned_user") {
+      w.run_as.kind = RunAs::Kind::assigned_user;
+    } else if (run_as->is_object() && run_as->contains("user_id") &&
+               (*run_as)["user_id"].is_string()) {
+      w.run_as = {RunAs::Kind::user, (*run_as)["user_id"].get<std::string>()};
+    } else {
+      problems.add("run_as",
+                   R"(expected "triggering_user", "assigned_user" or {"user_id": "..."})");
+    }
+  }
+
+  Reader reader{plugins, map, nullptr, problems};
+  if (map != nullptr && !w.module.empty()) {
+    reader.module = map->find(w.module);
+    if (reader.module == nullptr)
+      problems.add("module", "no module named " + w.module + " in " + map->file.string());
+  }
+  if (const auto conditions = root.find("conditions"); conditions != root.end()) {
+    w.conditions = reader.condition(*conditions, "conditions");
+  }
+  const auto actions = root.find("actions");
+  if (actions == root.end() || !actions->is_array() || actions->empty()) {
+    problems.add("actions", "expected a non-empty array of actions");
+    return w;
+  }
+  for (size_t i = 0; i < actions->size(); ++i) {
+    const Json& action = (*actions)[i];
+    const std::string path = fmt::format("actions[{}]", i);
+    if (!action.is_object() || !action.contains("plugin") || !action["plugin"].is_string()) {
+      problems.add(path, R"(expected {"plugin": "<action>", "params": {...}})");
+      continue;
+    }
+    reject_unknown_keys(action, path, {"plugin", "params"}, problems);
+    auto instance =
+        reader.create(action["plugin"].get<std::string>(), action.value("params", Json::object()),
+                      CRMFLOW_KIND_ACTION, path);
+    if (instance && instance->component().effect != CRMFLOW_EFFECT_DATABASE) {
+      problems.add(
+          path, fmt::format("'{}' has effect class {}; this host runs database actions "
+                            "only so far (jobs for external effects are not built yet)",
+                            instance->component().name, effect_name(instance->component().effect)));
+      continue;
+    }
+    if (instance) w.actions.push_back({std::move(instance), path});
+  }
+  return w;
+}
+
+}  // namespace
+
+std::expected<bool, std::string> evaluate(const ConditionNode& node, const Record& record,
+                                          std::chrono::steady_clock::time_point deadline) {
+  switch (node.kind) {
+    case ConditionNode::Kind::leaf: {
+      auto result = node.leaf->evaluate(record, deadline);
+      if (!result) return std::unexpected(node.path + ": " + result.error());
+      return *result;
+    }
+    case ConditionNode::Kind::negate: {
+      auto result = evaluate(node.children.front(), record, deadline);
+      if (!result) return result;
+      return !*result;
+    }
+    case ConditionNode::Kind::all:
+    case ConditionNode::Kind::any: {
+      const bool all = node.kind == ConditionNode::Kind::all;
+      for (const ConditionNode& child : node.children) {
+        auto result = evaluate(child, record, deadline);
+        if (!result) return result;
+        if (*result != all) return !all;  // all: first false decides; any: first true
+      }
+      return all;
+    }
+  }
+  return false;
+}
+
+std::expected<std::vector<Workflow>, std::vector<std::string>> load_workflows(
+    const fs::path& dir, const PluginRegistry& plugins, const ModuleMap* map) {
+  std::vector<std::string> problems;
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (entry.path().extension() == ".json") files.push_back(entry.path());
+  }
+  if (ec)
+    return std::unexpected(std::vector<std::string>{
+        dir.string() + ": cannot read the workflow directory: " + ec.message()});
+  std::sort(files.begin(), files.end());
+
+  std::vector<Workflow> workflows;
+  std::map<std::string, fs::path> ids;
+  for (const fs::path& file : files) {
+    auto root = load_json_file(file);
+    if (!root) {
+      problems.push_back(root.error());
+      continue;
+    }
+    JsonProblems file_problems(file);
+    Workflow w = read_workflow(file, *root, plugins, map, file_problems);
+    if (!w.id.empty()) {
+      const auto [it, fresh] = ids.emplace(w.id, file);
+      if (!fresh)
+        file_problems.add(
+            "id", fmt::format("duplicate workflow id '{}', also in {}", w.id, it->second.string()));
+    }
+    if (file_problems.empty()) {
+      workflows.push_back(std::move(w));
+    } else {
+      auto list = file_problems.take();
+      problems.insert(problems.end(), list.begin(), list.end());
+    }
+  }
+  if (!problems.empty()) return std::unexpected(std::move(problems));
+  return workflows;
+}
+
+}  // namespace crmflow

@@ -425,13 +425,12 @@ std::expected<void, std::string> with_retries(const Module& module, const Captur
     }
     if (attempt >= attempts) {
       return std::unexpected(fmt::format(
-          "{}: {} gave up after {} attempt(s): the table stayed locked by other transactions "
-          "for longer than lock_wait_timeout ({} s) each time ({})",
+          "{}: {} gave up after {} attempt(s): the table stayed locked by other transactions for "
+          "longer than lock_wait_timeout ({} s) each time ({})",
           where(module), what, attempts, options.lock_wait_timeout.count(), error->message));
     }
     spdlog::warn(
-        "{}: {}: table locked by another transaction (attempt {} of {}), retrying in "
-        "{} ms",
+        "{}: {}: table locked by another transaction (attempt {} of {}), retrying in {} ms",
         where(module), what, attempt, attempts, pause.count());
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::milliseconds{5000});
@@ -442,8 +441,7 @@ std::expected<void, std::string> with_retries(const Module& module, const Captur
 std::optional<std::string> unusable(soci::session& db, const Module& module) {
   if (module.columns.empty()) {
     return fmt::format(
-        "{}: the table's columns are unknown (introspect first; does the table "
-        "exist?)",
+        "{}: the table's columns are unknown (introspect first; does the table exist?)",
         where(module));
   }
   if (module.column(module.id_column) == nullptr) {
@@ -454,15 +452,14 @@ std::optional<std::string> unusable(soci::session& db, const Module& module) {
   // identifier cannot reach the server intact.
   if (module.table.find(':') != std::string::npos) {
     return fmt::format(
-        "{}: the table name contains ':', which the database client library "
-        "cannot pass through",
+        "{}: the table name contains ':', which the database client library cannot pass through",
         where(module));
   }
   for (const Column& c : module.columns) {
     if (c.name.find(':') != std::string::npos) {
       return fmt::format(
-          "{}: the column name '{}' contains ':', which the database client "
-          "library cannot pass through",
+          "{}: the column name '{}' contains ':', which the database client library cannot pass "
+          "through",
           where(module), c.name);
     }
   }
@@ -472,13 +469,12 @@ std::optional<std::string> unusable(soci::session& db, const Module& module) {
   }
   // Without crmflow_event every CRM write to the table would fail.
   long long store = 0;
-  db << "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
-        "AND TABLE_NAME = 'crmflow_event'",
+  db << "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND "
+        "TABLE_NAME = 'crmflow_event'",
       soci::into(store);
   if (store == 0) {
     return fmt::format(
-        "{}: the table crmflow_event does not exist yet (create the store schema "
-        "first)",
+        "{}: the table crmflow_event does not exist yet (create the store schema first)",
         where(module));
   }
   return std::nullopt;
@@ -575,14 +571,14 @@ std::vector<std::string> check_capture_privileges(soci::session& db) {
   const std::string who = grantee(user, host);
   std::set<std::string> global, schema;
   soci::rowset<std::string> user_privileges =
-      (db.prepare << "SELECT PRIVILEGE_TYPE FROM information_schema.USER_PRIVILEGES "
-                     "WHERE GRANTEE = :g",
+      (db.prepare
+           << "SELECT PRIVILEGE_TYPE FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = :g",
        soci::use(who));
   for (const std::string& p : user_privileges) global.insert(p);
   // Schema grants may use LIKE patterns (GRANT ... ON `crm\_%`.*).
   soci::rowset<std::string> schema_privileges =
-      (db.prepare << "SELECT PRIVILEGE_TYPE FROM information_schema.SCHEMA_PRIVILEGES "
-                     "WHERE GRANTEE = :g AND DATABASE() LIKE TABLE_SCHEMA",
+      (db.prepare << "SELECT PRIVILEGE_TYPE FROM information_schema.SCHEMA_PRIVILEGES WHERE "
+                     "GRANTEE = :g AND DATABASE() LIKE TABLE_SCHEMA",
        soci::use(who));
   for (const std::string& p : schema_privileges) schema.insert(p);
   // information_schema shows only the user's own grants, not those of its enabled roles;
@@ -591,21 +587,21 @@ std::vector<std::string> check_capture_privileges(soci::session& db) {
     add_privileges_from_show_grants(db, global, schema);
   }
   if (!global.contains("TRIGGER") && !schema.contains("TRIGGER")) {
-    problems.push_back(fmt::format(
-        "the database user {} lacks the TRIGGER privilege on database `{}`, needed to install "
-        "the capture triggers; fix: GRANT TRIGGER ON {}.* TO {};",
-        who, database, quote_identifier(database), who));
+    problems.push_back(
+        fmt::format("the database user {} lacks the TRIGGER privilege on database `{}`, needed to "
+                    "install the capture triggers; fix: GRANT TRIGGER ON {}.* TO {};",
+                    who, database, quote_identifier(database), who));
   }
   int log_bin = 0, trust = 0;
   db << "SELECT @@GLOBAL.log_bin, @@GLOBAL.log_bin_trust_function_creators", soci::into(log_bin),
       soci::into(trust);
   if (log_bin == 1 && trust != 1 && !global.contains("SUPER")) {
-    problems.push_back(fmt::format(
-        "the binary log is on (log_bin = 1) and log_bin_trust_function_creators is 0, so "
-        "creating triggers needs the SUPER privilege, which {} lacks; fix: SET GLOBAL "
-        "log_bin_trust_function_creators = 1 (and set it in the server's configuration), or "
-        "GRANT SUPER ON *.* TO {};",
-        who, who));
+    problems.push_back(
+        fmt::format("the binary log is on (log_bin = 1) and log_bin_trust_function_creators is 0, "
+                    "so creating triggers needs the SUPER privilege, which {} lacks; fix: SET "
+                    "GLOBAL log_bin_trust_function_creators = 1 (and set it in the server's "
+                    "configuration), or GRANT SUPER ON *.* TO {};",
+                    who, who));
   }
   return problems;
 }
@@ -650,9 +646,9 @@ std::expected<void, std::string> install_capture(soci::session& db, const Module
       });
       if (!done) return done;
     }
-    spdlog::info("{}: triggers {} (was {}{}{})", where(module),
-                 before.state == CaptureState::missing ? "installed" : "repaired",
-                 state_name(before.state), before.detail.empty() ? "" : ": ", before.detail);
+    spdlog::debug("{}: triggers {} (was {}{}{})", where(module),
+                  before.state == CaptureState::missing ? "installed" : "repaired",
+                  state_name(before.state), before.detail.empty() ? "" : ": ", before.detail);
     return {};
   } catch (const std::exception& e) {
     return std::unexpected(fmt::format("{}: {}", where(module), e.what()));
@@ -686,8 +682,8 @@ TableCapture capture_status(soci::session& db, const Module& module) {
   std::map<std::string, Found> found;
   soci::rowset<soci::row> rows =
       (db.prepare << "SELECT TRIGGER_NAME, EVENT_MANIPULATION, ACTION_TIMING, ACTION_STATEMENT "
-                     "FROM information_schema.TRIGGERS "
-                     "WHERE TRIGGER_SCHEMA = DATABASE() AND EVENT_OBJECT_TABLE = :t",
+                     "FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND "
+                     "EVENT_OBJECT_TABLE = :t",
        soci::use(module.table));
   for (const soci::row& row : rows) {
     found[row.get<std::string>(0)] =
@@ -710,8 +706,7 @@ TableCapture capture_status(soci::session& db, const Module& module) {
   status.state = CaptureState::drifted;
   if (module.columns.empty()) {
     status.detail =
-        "the table's current columns are unknown (introspect first; does the table "
-        "still exist?)";
+        "the table's current columns are unknown (introspect first; does the table still exist?)";
     return status;
   }
   if (module.column(module.id_column) == nullptr) {
@@ -730,9 +725,7 @@ TableCapture capture_status(soci::session& db, const Module& module) {
     const std::optional<Signature> sig = parse_signature(trigger.body);
     if (!sig) {
       status.detail = fmt::format(
-          "{} carries no crmflow signature (not written by crmflow, or "
-          "by an older version)",
-          name);
+          "{} carries no crmflow signature (not written by crmflow, or by an older version)", name);
       return status;
     }
     if (sig->columns != current) {
@@ -747,16 +740,15 @@ TableCapture capture_status(soci::session& db, const Module& module) {
       if (!added.empty()) parts.push_back("added: " + join(added));
       if (!dropped.empty()) parts.push_back("dropped: " + join(dropped));
       if (parts.empty()) parts.push_back("the columns were reordered");
-      status.detail = fmt::format(
-          "the table's columns changed since the triggers were written "
-          "({})",
-          fmt::join(parts, "; "));
+      status.detail =
+          fmt::format("the table's columns changed since the triggers were written ({})",
+                      fmt::join(parts, "; "));
       return status;
     }
     if (sig->hash != hash_of(module, kind)) {
       status.detail = fmt::format(
-          "{} was written for other column types, another module "
-          "mapping or another crmflow version",
+          "{} was written for other column types, another module mapping or another crmflow "
+          "version",
           name);
       return status;
     }

@@ -96,6 +96,7 @@ size_t Engine::step() {
 }
 
 void Engine::quarantine_exhausted() {
+  // Events whose host died on their last attempt: their lease ran out with no one to finish.
   soci::transaction tx(db_);
   std::vector<uint64_t> ids;
   soci::rowset<long long> rows =
@@ -104,16 +105,19 @@ void Engine::quarantine_exhausted() {
                       "SKIP LOCKED",
        soci::use(options_.max_attempts));
   for (const long long id : rows) ids.push_back(static_cast<uint64_t>(id));
-  if (!ids.empty()) {
-    db_ << fmt::format(
-        "INSERT INTO crmflow_event_quarantine ({0}, quarantined_at) SELECT {0}, UTC_TIMESTAMP(6) "
-        "FROM crmflow_event WHERE id IN ({1})",
-        kEventColumns, id_list(ids));
-    db_ << fmt::format("DELETE FROM crmflow_event WHERE id IN ({})", id_list(ids));
-    spdlog::error("quarantined {} event(s) after {} attempts: {} (crmflow_event_quarantine)",
-                  ids.size(), options_.max_attempts, id_list(ids));
-  }
+  quarantine(ids);
   tx.commit();
+}
+
+void Engine::quarantine(const std::vector<uint64_t>& ids) {
+  if (ids.empty()) return;
+  db_ << fmt::format(
+      "INSERT INTO crmflow_event_quarantine ({0}, quarantined_at) SELECT {0}, UTC_TIMESTAMP(6) "
+      "FROM crmflow_event WHERE id IN ({1})",
+      kEventColumns, id_list(ids));
+  db_ << fmt::format("DELETE FROM crmflow_event WHERE id IN ({})", id_list(ids));
+  spdlog::error("quarantined {} event(s) after {} attempts: {} (see crmflow quarantine list)",
+                ids.size(), options_.max_attempts, id_list(ids));
 }
 
 std::vector<Event> Engine::claim() {
@@ -218,7 +222,8 @@ size_t Engine::handle(std::vector<Event>& events) {
     const Event& event = *failed.event;
     spdlog::error("event {} ({} {}), attempt {} of {}: {}", event.id, event.module, event.record_id,
                   event.attempts, options_.max_attempts, failed.error);
-    // Backoff doubles per attempt (1 s, 2 s, 4 s ... at most a minute) with some jitter.
+    // Backoff doubles per attempt (1 s, 2 s, 4 s ... at most a minute) with some jitter; the
+    // last attempt goes straight to the quarantine.
     const int backoff =
         std::min(60, 1 << std::min(event.attempts - 1, 6)) + static_cast<int>(event.id % 3);
     const long long id = static_cast<long long>(event.id);
@@ -233,6 +238,7 @@ size_t Engine::handle(std::vector<Event>& events) {
     release.execute(true);
     if (release.get_affected_rows() > 0) {
       write_audit(db_, event, failed.workflow, "failed", "", 0, {}, failed.error, options_.owner);
+      if (event.attempts >= static_cast<int>(options_.max_attempts)) quarantine({event.id});
     }
     tx.commit();
   }

@@ -72,6 +72,8 @@ class Engine {
  private:
   std::vector<Event> claim();
   void quarantine_exhausted();
+  // Moves events to crmflow_event_quarantine, inside the caller's transaction.
+  void quarantine(const std::vector<uint64_t>& ids);
   size_t handle(std::vector<Event>& events);
   // Runs every workflow of the event inside the open transaction; throws on failure.
   void dispatch(const Event& event);

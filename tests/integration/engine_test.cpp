@@ -1,0 +1,247 @@
+// The engine on a real database: captured saves through workflows to database effects and
+// audit rows, with the real plugins (compare, create_record, update_record) loaded through
+// the ABI. Each case gets a fresh demo database (db_fixture.hpp).
+#define BOOST_TEST_MODULE engine_test
+#include <soci/soci.h>
+#include <boost/test/unit_test.hpp>
+
+#include <fstream>
+#include <thread>
+
+#include "crmflow/host/capture.hpp"
+#include "crmflow/host/engine.hpp"
+#include "crmflow/host/workflow.hpp"
+#include "db_fixture.hpp"
+
+using namespace crmflow;
+
+namespace {
+
+const std::string kLead = "led00001-0000-4000-8000-000000000000";
+const std::string kUser2 = "usr00002-0000-4000-8000-000000000000";
+
+PluginRegistry& plugins() {
+  static PluginRegistry registry;
+  if (registry.components().empty()) {
+    for (const char* name : {"compare", "create_record", "update_record"}) {
+      const auto problems =
+          registry.load(std::filesystem::path(CRMFLOW_PLUGIN_DIR) / (std::string(name) + ".so"));
+      if (!problems.empty()) throw std::runtime_error(problems.front());
+    }
+  }
+  return registry;
+}
+
+// A fresh database with capture on Leads, the given workflows, and an engine to step.
+struct Harness : testing::DbFixture {
+  std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("crmflow_engine_test_" + name());
+  std::vector<Workflow> workflows;
+  std::unique_ptr<Engine> engine;
+
+  explicit Harness(std::initializer_list<std::string> workflow_texts, unsigned max_attempts = 3) {
+    std::filesystem::create_directories(dir);
+    int n = 0;
+    for (const std::string& text : workflow_texts) {
+      std::ofstream(dir / ("w" + std::to_string(++n) + ".json")) << text;
+    }
+    auto loaded = load_workflows(dir, plugins(), &map());
+    if (!loaded) throw std::runtime_error(loaded.error().front());
+    workflows = std::move(*loaded);
+    for (const char* module : {"Leads", "Cases"}) {
+      const auto installed = install_capture(db(), *map().find(module));
+      if (!installed) throw std::runtime_error(installed.error());
+    }
+    EngineOptions options;
+    options.owner = "engine_test";
+    options.max_attempts = max_attempts;
+    options.lease = std::chrono::seconds(1);
+    engine = std::make_unique<Engine>(db(), map(), workflows, options);
+  }
+  ~Harness() { std::filesystem::remove_all(dir); }
+
+  // Steps the engine until the queue is empty (bounded).
+  void drain() {
+    for (int i = 0; i < 200; ++i) {
+      engine->step();
+      if (count("SELECT COUNT(*) FROM crmflow_event") == 0) return;
+    }
+    BOOST_FAIL("the event queue did not drain");
+  }
+
+  long long count(const std::string& sql) {
+    long long n = 0;
+    db() << sql, soci::into(n);
+    return n;
+  }
+
+  // The CRM saving a lead, as a plain client would.
+  void save_lead(const std::string& status, const std::string& user = kUser2) {
+    db() << "UPDATE leads SET status = :s, modified_user_id = :u, date_modified = UTC_TIMESTAMP() "
+            "WHERE id = :id",
+        soci::use(status), soci::use(user), soci::use(kLead);
+  }
+};
+
+std::string qualified_lead_workflow(const std::string& fire, const std::string& extra = "") {
+  return R"({"id": "follow-up", "module": "Leads", "trigger": "saved", "fire": ")" + fire + R"(",
+    "conditions": {"all": [{"field": "status", "op": "equals", "value": "Qualified"}]},
+    "actions": [{"plugin": "create_record", "params": {"module": "Tasks",
+                 "fields": {"name": "Follow-up", "priority": "High"}}}])" +
+         extra + "}";
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_save_that_meets_the_conditions_creates_the_task_and_an_audit_row) {
+  Harness h({qualified_lead_workflow("every_save")});
+  h.save_lead("Qualified", kUser2);
+  h.drain();
+  std::string name, parent_type, parent_id, assigned, created_by, priority;
+  h.db()
+      << "SELECT name, parent_type, parent_id, assigned_user_id, created_by, priority FROM tasks "
+         "WHERE name = 'Follow-up'",
+      soci::into(name), soci::into(parent_type), soci::into(parent_id), soci::into(assigned),
+      soci::into(created_by), soci::into(priority);
+  BOOST_TEST(parent_type == "Leads");
+  BOOST_TEST(parent_id == kLead);
+  BOOST_TEST(assigned == kUser2, "assigned to the run-as (triggering) user");
+  BOOST_TEST(created_by == kUser2);
+  BOOST_TEST(priority == "High");
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM tasks WHERE name = 'Follow-up'") == 1);
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM crmflow_run WHERE workflow_id = 'follow-up' AND "
+                     "outcome = 'done' AND actions_run = 1 AND record_id = '" +
+                     kLead + "'") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_save_that_does_not_meet_them_leaves_only_an_audit_row) {
+  Harness h({qualified_lead_workflow("every_save")});
+  h.save_lead("Dead");
+  h.drain();
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM tasks WHERE name = 'Follow-up'") == 0);
+  std::string outcome, reason;
+  h.db() << "SELECT outcome, reason FROM crmflow_run", soci::into(outcome), soci::into(reason);
+  BOOST_TEST(outcome == "not_matched");
+  BOOST_TEST(reason == "conditions not met");
+}
+
+BOOST_AUTO_TEST_CASE(on_change_fires_once_every_save_fires_each_time) {
+  Harness on_change({qualified_lead_workflow("on_change")});
+  on_change.save_lead("Qualified");
+  on_change.db() << "UPDATE leads SET description = 'called again' WHERE id = :id",
+      soci::use(kLead);
+  on_change.drain();
+  BOOST_TEST(on_change.count("SELECT COUNT(*) FROM tasks WHERE name = 'Follow-up'") == 1);
+  BOOST_TEST(on_change.count("SELECT COUNT(*) FROM crmflow_run WHERE outcome = 'not_matched' AND "
+                             "reason LIKE 'conditions held before this save already%'") == 1);
+
+  Harness every_save({qualified_lead_workflow("every_save")});
+  every_save.save_lead("Qualified");
+  every_save.db() << "UPDATE leads SET description = 'called again' WHERE id = :id",
+      soci::use(kLead);
+  every_save.drain();
+  BOOST_TEST(every_save.count("SELECT COUNT(*) FROM tasks WHERE name = 'Follow-up'") == 2);
+}
+
+BOOST_AUTO_TEST_CASE(a_save_that_changes_nothing_runs_nothing) {
+  Harness h({qualified_lead_workflow("every_save")});
+  h.db() << "UPDATE leads SET status = status WHERE id = :id", soci::use(kLead);
+  h.drain();
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM crmflow_run") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(soft_delete_runs_deleted_workflows_on_the_old_image) {
+  Harness h({R"({"id": "gone", "module": "Leads", "trigger": "deleted",
+                 "conditions": {"field": "status", "op": "not_empty"},
+                 "actions": [{"plugin": "create_record", "params": {"module": "Notes",
+                              "fields": {"name": "Lead deleted"}}}]})"});
+  h.db() << "UPDATE leads SET deleted = 1 WHERE id = :id", soci::use(kLead);
+  h.drain();
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM notes WHERE name = 'Lead deleted' AND parent_id = '" +
+                     kLead + "'") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(run_as_assigned_or_a_fixed_user) {
+  Harness h({qualified_lead_workflow("every_save", R"(, "run_as": {"user_id": "1"})")});
+  h.save_lead("Qualified", kUser2);
+  h.drain();
+  BOOST_TEST(
+      h.count("SELECT COUNT(*) FROM tasks WHERE name = 'Follow-up' AND assigned_user_id = '1' "
+              "AND created_by = '1'") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(an_update_of_the_record_itself_does_not_retrigger_its_workflow) {
+  Harness h({R"({"id": "mark", "module": "Leads", "trigger": "saved",
+                 "conditions": {"field": "status", "op": "equals", "value": "Qualified"},
+                 "actions": [{"plugin": "update_record",
+                              "params": {"fields": {"description": "seen by crmflow"}}}]})"});
+  h.save_lead("Qualified");
+  h.drain();
+  std::string description, cause;
+  h.db() << "SELECT description FROM leads WHERE id = :id", soci::use(kLead),
+      soci::into(description);
+  BOOST_TEST(description == "seen by crmflow");
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM crmflow_run WHERE outcome = 'done'") == 1);
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM crmflow_run WHERE outcome = 'not_matched' AND reason = "
+                     "'caused by this workflow''s own write; not triggered again'") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_failing_action_is_retried_then_quarantined_and_others_go_on) {
+  // Tasks have no field "colour": the action fails on every attempt.
+  Harness h({R"({"id": "broken", "module": "Cases", "trigger": "saved",
+                 "actions": [{"plugin": "create_record", "params": {"module": "Tasks",
+                              "fields": {"name": "x", "colour": "red"}}}]})",
+             qualified_lead_workflow("every_save")},
+            2);
+  h.db() << "UPDATE cases SET priority = 'Urgent' WHERE case_number = 1";
+  h.save_lead("Qualified");
+  for (int i = 0; i < 100 && h.count("SELECT COUNT(*) FROM crmflow_event") > 0; ++i) {
+    h.engine->step();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM crmflow_event") == 0);
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM crmflow_event_quarantine WHERE module = 'Cases' AND "
+                     "attempts = 2 AND last_error LIKE '%module Tasks has no field ''colour''%'") ==
+             1);
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM crmflow_run WHERE workflow_id = 'broken' AND outcome = "
+                     "'failed'") == 2);
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM tasks WHERE name = 'Follow-up'") == 1,
+             "the lead went on");
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM tasks WHERE name = 'x'") == 0, "nothing half-done");
+}
+
+BOOST_AUTO_TEST_CASE(text_longer_than_its_column_is_refused_not_cut) {
+  const std::string long_name(51, 'n');  // tasks.name is varchar(50)
+  Harness h({R"({"id": "long", "module": "Leads", "trigger": "saved",
+                 "actions": [{"plugin": "create_record", "params": {"module": "Tasks",
+                              "fields": {"name": ")" +
+             long_name + R"("}}}]})"},
+            1);
+  h.save_lead("New");
+  for (int i = 0; i < 20 && h.count("SELECT COUNT(*) FROM crmflow_event") > 0; ++i)
+    h.engine->step();
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM tasks WHERE name LIKE 'nnnn%'") == 0);
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM crmflow_event_quarantine WHERE last_error LIKE "
+                     "'%Tasks.name: 51 characters do not fit the column''s 50%'") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(hostile_values_stay_values) {
+  // What a CRM user may type reaches conditions and images as data, never as SQL.
+  const std::vector<std::string> corpus = {"O'Brien",         "\"quoted\"",
+                                           "back\\slash",     "'; DROP TABLE tasks; --",
+                                           "/* comment */ x", "Müller 東京 👩‍👩‍👧",
+                                           "line\nbreak\r\n", std::string(60000, 'x')};
+  Harness h({R"({"id": "any", "module": "Leads", "trigger": "saved",
+                 "conditions": {"field": "description", "op": "contains", "value": "'; DROP"},
+                 "actions": [{"plugin": "create_record", "params": {"module": "Notes",
+                              "fields": {"name": "matched"}}}]})"});
+  for (const std::string& value : corpus) {
+    h.db() << "UPDATE leads SET description = :d WHERE id = :id", soci::use(value),
+        soci::use(kLead);
+  }
+  h.drain();
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM crmflow_run") == static_cast<long long>(corpus.size()));
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM notes WHERE name = 'matched'") == 1);
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = "
+                     "DATABASE() AND table_name = 'tasks'") == 1);
+}

@@ -28,12 +28,7 @@ class CreateRecord final : public crmflow::sdk::Action {
                                            crmflow::sdk::Effect::database};
 
   explicit CreateRecord(const Json& params) {
-    if (!params.is_object()) throw Error("parameters: expected an object");
-    for (const auto& [key, unused] : params.items()) {
-      if (key != "module" && key != "fields" && key != "link") {
-        throw Error("parameters: unknown parameter '" + key + "'");
-      }
-    }
+    crmflow::sdk::expect_parameters(params, {"module", "fields", "link"});
     if (!params.contains("module") || !params["module"].is_string() ||
         params["module"].get<std::string>().empty()) {
       throw Error("parameters: 'module' must name the module of the new record");

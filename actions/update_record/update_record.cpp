@@ -22,10 +22,7 @@ class UpdateRecord final : public crmflow::sdk::Action {
                                            crmflow::sdk::Effect::database};
 
   explicit UpdateRecord(const Json& params) {
-    if (!params.is_object()) throw Error("parameters: expected an object");
-    for (const auto& [key, unused] : params.items()) {
-      if (key != "fields") throw Error("parameters: unknown parameter '" + key + "'");
-    }
+    crmflow::sdk::expect_parameters(params, {"fields"});
     if (!params.contains("fields") || !params["fields"].is_object() || params["fields"].empty()) {
       throw Error("parameters: 'fields' must be an object with at least one field → value");
     }

@@ -94,11 +94,7 @@ class Compare final : public crmflow::sdk::Condition {
     }})"};
 
   explicit Compare(const Json& params) {
-    if (!params.is_object()) throw Error("parameters: expected an object");
-    for (const auto& [key, unused] : params.items()) {
-      if (key != "field" && key != "op" && key != "value")
-        throw Error("parameters: unknown parameter '" + key + "'");
-    }
+    crmflow::sdk::expect_parameters(params, {"field", "op", "value"});
     const auto field = params.find("field");
     if (field == params.end() || !field->is_string() || field->get<std::string>().empty()) {
       throw Error("parameters: 'field' must name a field");

@@ -257,8 +257,9 @@ void Engine::dispatch(const Event& event) {
   Record before = record;
   before.current = record.old_image;
 
+  // The labels the capture triggers copy into events this event's effects cause.
   const int next_depth = event.depth + 1;
-  db_ << "SET @crmflow_depth = :d", soci::use(next_depth);
+  db_ << "SET @crmflow_depth = :d, @crmflow_cause = NULL", soci::use(next_depth);
   RecordWriter writer(db_, map_, options_.clock_offset_seconds);
 
   for (const Workflow& w : workflows_) {

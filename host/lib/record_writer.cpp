@@ -26,6 +26,10 @@ EffectFailure error(std::string message) {
   return {CRMFLOW_ERROR, std::move(message)};
 }
 
+EffectFailure no_module(std::string_view name) {
+  return error(fmt::format("no module named {}", name));
+}
+
 size_t utf8_length(std::string_view text) {
   size_t count = 0;
   for (const char c : text) count += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
@@ -162,8 +166,7 @@ std::expected<std::string, EffectFailure> RecordWriter::create_record(std::strin
                                                                       const Record* link_to,
                                                                       std::string_view run_as) {
   const Module* module = map_.find(module_name);
-  if (module == nullptr)
-    return std::unexpected(error(fmt::format("no module named {}", module_name)));
+  if (module == nullptr) return std::unexpected(no_module(module_name));
   Assignments assignments(*module);
   if (auto failure = add_fields(assignments, fields)) return std::unexpected(*failure);
 
@@ -205,8 +208,7 @@ std::expected<void, EffectFailure> RecordWriter::update_record(std::string_view 
                                                                const Json& fields,
                                                                std::string_view run_as) {
   const Module* module = map_.find(module_name);
-  if (module == nullptr)
-    return std::unexpected(error(fmt::format("no module named {}", module_name)));
+  if (module == nullptr) return std::unexpected(no_module(module_name));
   Assignments assignments(*module);
   if (auto failure = add_fields(assignments, fields)) return std::unexpected(*failure);
   assignments.fill_expression(
@@ -240,8 +242,7 @@ std::expected<void, EffectFailure> RecordWriter::link_records(std::string_view m
                                                               std::string_view relation_name,
                                                               std::string_view other_id) {
   const Module* module = map_.find(module_name);
-  if (module == nullptr)
-    return std::unexpected(error(fmt::format("no module named {}", module_name)));
+  if (module == nullptr) return std::unexpected(no_module(module_name));
   const Relation* relation = module->relation(relation_name);
   if (relation == nullptr) {
     return std::unexpected(

@@ -36,6 +36,7 @@ class MaxLength final : public crmflow::sdk::Condition {
     }})"};
 
   explicit MaxLength(const crmflow::sdk::Json& params) {
+    crmflow::sdk::expect_parameters(params, {"field", "max"});
     if (!params.contains("field") || !params["field"].is_string()) {
       throw crmflow::sdk::Error("parameter 'field' must name a field");
     }

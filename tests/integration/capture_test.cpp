@@ -73,12 +73,13 @@ std::optional<json> image(const soci::row& row, std::size_t i) {
 std::vector<Event> events_after(soci::session& db, long long after) {
   std::vector<Event> out;
   soci::rowset<soci::row> rows =
-      (db.prepare << "SELECT id, module, record_id, kind, is_new, old_image, new_image, "
-                     "crm_user_id, cause, depth FROM crmflow_event WHERE id > :after ORDER BY id",
+      (db.prepare
+           << "SELECT CAST(id AS SIGNED), module, record_id, kind, is_new, old_image, new_image, "
+              "crm_user_id, cause, depth FROM crmflow_event WHERE id > :after ORDER BY id",
        soci::use(after));
   for (const soci::row& row : rows) {
     Event e;
-    e.id = static_cast<long long>(row.get<unsigned long long>(0));
+    e.id = row.get<long long>(0);
     e.module = row.get<std::string>(1);
     e.record_id = row.get<std::string>(2);
     e.kind = row.get<std::string>(3);

@@ -21,6 +21,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <initializer_list>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -70,6 +71,17 @@ class Error : public std::runtime_error {
  private:
   int32_t status_;
 };
+
+// For a component's constructor: throws Error unless `params` is an object whose members
+// are all among `known` (so a misspelt parameter is reported, not silently ignored).
+inline void expect_parameters(const Json& params, std::initializer_list<std::string_view> known) {
+  if (!params.is_object()) throw Error("parameters: expected an object");
+  for (const auto& item : params.items()) {
+    bool found = false;
+    for (const std::string_view name : known) found = found || item.key() == name;
+    if (!found) throw Error("parameters: unknown parameter '" + item.key() + "'");
+  }
+}
 
 inline crmflow_str to_str(std::string_view s) noexcept {
   return {s.data(), s.size()};

@@ -73,6 +73,7 @@ std::expected<void, std::string> ComponentInstance::run(const Record& record,
   call.run_as = run_as;
   const int32_t status = component_.abi->run(host_api(), &call, instance_);
   report_overrun(component_, record, deadline);
+  if (call.host_exception) std::rethrow_exception(call.host_exception);
   if (status != CRMFLOW_OK) return std::unexpected(failure(component_, record, status, call.error));
   return {};
 }

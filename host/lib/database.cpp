@@ -61,7 +61,12 @@ int mysql_error_number(const std::exception& error) noexcept {
 
 bool is_retryable(const std::exception& error) noexcept {
   const int number = mysql_error_number(error);
-  return number == 1213 || number == 1205;
+  return number == 1213 || number == 1205 || number == 3572;
+}
+
+bool is_lock_busy(const std::exception& error) noexcept {
+  const int number = mysql_error_number(error);
+  return number == 1205 || number == 3572;
 }
 
 bool is_connection_lost(const std::exception& error) noexcept {

@@ -88,6 +88,7 @@ size_t Engine::step() {
     try {
       return handle(events);
     } catch (const soci::mysql_soci_error& e) {
+      if (is_retryable(e) && attempt >= 5) release(events);
       if (!is_retryable(e) || attempt >= 5) throw;
       spdlog::info("batch of {} events rolled back ({}), retrying", events.size(), e.what());
       std::this_thread::sleep_for(std::chrono::milliseconds(20 * attempt));
@@ -181,6 +182,7 @@ size_t Engine::handle(std::vector<Event>& events) {
     std::string error;
   };
   std::vector<Failed> failures;
+  std::vector<const Event*> busy;
   size_t finished = 0;
   {
     soci::transaction tx(db_);
@@ -193,6 +195,13 @@ size_t Engine::handle(std::vector<Event>& events) {
       } catch (const WorkflowFailure& failure) {
         db_ << "ROLLBACK TO SAVEPOINT crmflow_event";
         failures.push_back({&event, failure.workflow(), failure.what()});
+        continue;
+      } catch (const std::exception& e) {
+        // A CRM row this event writes is locked by someone else (the CRM, most likely): give
+        // way, and try the event again shortly. Not a failure: it does not count as an attempt.
+        if (!is_lock_busy(e)) throw;
+        db_ << "ROLLBACK TO SAVEPOINT crmflow_event";
+        busy.push_back(&event);
         continue;
       }
       const long long id = static_cast<long long>(event.id);
@@ -217,6 +226,15 @@ size_t Engine::handle(std::vector<Event>& events) {
     tx.commit();
   }
   failpoint("after_commit_before_claim");
+
+  for (const Event* event : busy) {
+    const long long id = static_cast<long long>(event->id);
+    const long long fence = static_cast<long long>(event->fence);
+    db_ << "UPDATE crmflow_event SET owner = NULL, attempts = attempts - 1, lease_until = "
+           "TIMESTAMPADD(MICROSECOND, 200000, UTC_TIMESTAMP(6)) WHERE id = :id AND owner = :owner "
+           "AND fence = :fence",
+        soci::use(id), soci::use(options_.owner), soci::use(fence);
+  }
 
   for (const Failed& failed : failures) {
     const Event& event = *failed.event;
@@ -311,7 +329,16 @@ void Engine::dispatch(const Event& event) {
       }
       db_ << "SET @crmflow_cause = :c", soci::use(w.id);
       for (const ActionStep& step : w.actions) {
-        const auto done = step.action->run(record, deadline, &writer, run_as);
+        std::expected<void, std::string> done;
+        try {
+          done = step.action->run(record, deadline, &writer, run_as);
+        } catch (const std::exception& e) {
+          // Deadlocks, busy rows and lost connections concern the batch or the connection;
+          // any other database error is this workflow failing on this record's data.
+          if (is_retryable(e) || is_lock_busy(e) || is_connection_lost(e)) throw;
+          throw WorkflowFailure(w.id,
+                                fmt::format("workflow {}: {}: {}", w.id, step.path, e.what()));
+        }
         if (!done)
           throw WorkflowFailure(w.id,
                                 fmt::format("workflow {}: {}: {}", w.id, step.path, done.error()));
@@ -321,6 +348,16 @@ void Engine::dispatch(const Event& event) {
     }
     write_audit(db_, event, w.id, verdict.run ? "done" : "not_matched", verdict.reason, actions_run,
                 Clock::now() - started, "", options_.owner);
+  }
+}
+
+void Engine::release(const std::vector<Event>& events) {
+  for (const Event& event : events) {
+    const long long id = static_cast<long long>(event.id);
+    const long long fence = static_cast<long long>(event.fence);
+    db_ << "UPDATE crmflow_event SET owner = NULL, lease_until = NULL WHERE id = :id AND "
+           "owner = :owner AND fence = :fence",
+        soci::use(id), soci::use(options_.owner), soci::use(fence);
   }
 }
 

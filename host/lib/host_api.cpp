@@ -98,10 +98,21 @@ int32_t with_effects(crmflow_call* call, crmflow_str fields_json, Effect&& effec
     call->error = "fields must be a JSON object of field → value";
     return CRMFLOW_ERROR;
   }
-  const auto failure = effect(fields);
-  if (!failure) return CRMFLOW_OK;
-  call->error = failure->message;
-  return failure->status;
+  // Nothing may unwind through the plugin's frames: a database error is kept in the call
+  // and rethrown by the host once the plugin has returned (ComponentInstance::run).
+  try {
+    const auto failure = effect(fields);
+    if (!failure) return CRMFLOW_OK;
+    call->error = failure->message;
+    return failure->status;
+  } catch (const std::exception& e) {
+    call->error = e.what();
+    call->host_exception = std::current_exception();
+  } catch (...) {
+    call->error = "unknown error in the host";
+    call->host_exception = std::current_exception();
+  }
+  return CRMFLOW_ERROR;
 }
 
 std::optional<EffectFailure> failure_of(const std::expected<void, EffectFailure>& result) {

@@ -4,6 +4,7 @@
 #include <crmflow/abi.h>
 
 #include <chrono>
+#include <exception>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,9 @@ struct crmflow_call {
   crmflow::RecordEffects* effects = nullptr;  // null where writing is not allowed (conditions)
   std::string_view run_as;                    // the user the workflow runs as; may be empty
   std::string result;                         // holds strings handed back during the call
+  // An exception a host service caught (e.g. a deadlock) so it would not cross the plugin;
+  // rethrown on the host side after the plugin returns.
+  std::exception_ptr host_exception;
 };
 
 namespace crmflow {

@@ -28,7 +28,8 @@ class ComponentInstance {
                                             std::chrono::steady_clock::time_point deadline) const;
 
   // Actions only: runs the action for the record. `effects` carries out its database
-  // effects (null: the action may not write); `run_as` is the workflow's user.
+  // effects (null: the action may not write); `run_as` is the workflow's user. An exception
+  // the effects raised (a database error) is rethrown here, after the plugin returned.
   std::expected<void, std::string> run(const Record& record,
                                        std::chrono::steady_clock::time_point deadline,
                                        RecordEffects* effects = nullptr,

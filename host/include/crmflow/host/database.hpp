@@ -33,6 +33,10 @@ void apply_session_settings(soci::session& session, unsigned lock_wait_timeout_s
 // A deadlock (1213) or lock wait timeout (1205): the transaction may simply be retried.
 bool is_retryable(const std::exception& error) noexcept;
 
+// A row lock that was not granted at once or in time (1205, or MySQL's NOWAIT 3572): the
+// statement failed, the transaction is intact, someone else holds the row.
+bool is_lock_busy(const std::exception& error) noexcept;
+
 // The connection is gone (server restarted, connection killed, network): reconnect.
 bool is_connection_lost(const std::exception& error) noexcept;
 

@@ -75,6 +75,8 @@ class Engine {
   // Moves events to crmflow_event_quarantine, inside the caller's transaction.
   void quarantine(const std::vector<uint64_t>& ids);
   size_t handle(std::vector<Event>& events);
+  // Gives the claims back at once (after giving up on a batch), for this host or another.
+  void release(const std::vector<Event>& events);
   // Runs every workflow of the event inside the open transaction; throws on failure.
   void dispatch(const Event& event);
 

@@ -33,6 +33,9 @@ class RecordWriter final : public RecordEffects {
                                                   std::string_view other_id) override;
 
  private:
+  // Locks the row for this transaction, or throws at once if someone else holds it.
+  void lock_or_give_way(const Module& module, std::string_view id);
+
   soci::session& db_;
   const ModuleMap& map_;
   int clock_offset_seconds_;

@@ -124,6 +124,9 @@ void read_crm(const json& root, const fs::path& base, HostConfig& config, JsonPr
     if (e.batch_size == 0) problems.add("engine.batch_size", "must be at least 1");
     if (e.max_attempts == 0) problems.add("engine.max_attempts", "must be at least 1");
     if (e.lease_seconds == 0) problems.add("engine.lease_seconds", "must be at least 1");
+    if (e.lock_wait_timeout_seconds == 0) {
+      problems.add("engine.lock_wait_timeout_seconds", "must be at least 1");
+    }
     if (e.idle_poll_ms == 0 || e.idle_poll_ms > 1000) {
       problems.add("engine.idle_poll_ms", "must be between 1 and 1000");
     }

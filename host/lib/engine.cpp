@@ -127,11 +127,15 @@ std::vector<Event> Engine::claim() {
   // Events tried before (a failure, or a host that died holding them) are claimed one at a
   // time, so that a poison event cannot take a whole batch down again.
   for (const bool retry : {true, false}) {
+    // Only the head of each record (its oldest pending event) may be claimed: per-record
+    // order, also across hosts. The heads come from a loose scan of the (module, record_id,
+    // id) index — one dive per record with pending events — so a backlog piled up on a few
+    // records costs a few dives, not a scan of every event behind them.
     const std::string sql = fmt::format(
         "SELECT e.id FROM crmflow_event e "
+        "JOIN (SELECT MIN(id) AS head FROM crmflow_event GROUP BY module, record_id) h "
+        "ON e.id = h.head "
         "WHERE (e.lease_until IS NULL OR e.lease_until < UTC_TIMESTAMP(6)) AND e.attempts {} "
-        "AND NOT EXISTS (SELECT 1 FROM crmflow_event o WHERE o.module = e.module "
-        "AND o.record_id = e.record_id AND o.id < e.id) "
         "ORDER BY e.id LIMIT {} FOR UPDATE SKIP LOCKED",
         retry ? "> 0" : "= 0", retry ? 1u : options_.batch_size);
     soci::rowset<long long> rows = db_.prepare << sql;

@@ -31,7 +31,8 @@ void ensure_store_schema(soci::session& db) {
   db << std::string("CREATE TABLE IF NOT EXISTS crmflow_event (") + kEventColumns + R"(
         PRIMARY KEY (id),
         KEY crmflow_event_record (module, record_id, id),
-        KEY crmflow_event_lease (lease_until, id)
+        KEY crmflow_event_lease (lease_until, id),
+        KEY crmflow_event_attempts (attempts, lease_until)
       ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin)";
   // Quarantined events keep their id and everything else, so they can be replayed as they were.
   db << std::string("CREATE TABLE IF NOT EXISTS crmflow_event_quarantine (") + kEventColumns + R"(

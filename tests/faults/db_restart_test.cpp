@@ -1,0 +1,203 @@
+// Test 6: the database server restarts while the host works. On its OWN private MariaDB
+// (scripts/mariadb.sh with a temporary directory and a free port) — never the shared server the
+// other tests use. The host must reconnect ("reconnected" in its log) and handle every event
+// exactly once, those captured before, during and after the restart.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cstdlib>
+
+#include "fault_support.hpp"
+
+namespace crmflow::faults {
+namespace {
+
+const std::string kPrefix = "rst";
+constexpr int kBefore = 3000;
+constexpr int kAfter = 1000;
+
+// A TCP port nobody listens on right now (the kernel's choice for port 0).
+unsigned free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) throw std::runtime_error("socket() failed");
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  socklen_t length = sizeof address;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    ::close(fd);
+    throw std::runtime_error("bind() failed");
+  }
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+// A private MariaDB run by scripts/mariadb.sh; stopped and deleted when destroyed.
+class PrivateServer {
+ public:
+  PrivateServer()
+      : dir_(std::filesystem::temp_directory_path() /
+             ("crmflow-faults-db-" + std::to_string(::getpid()))),
+        port_(free_port()) {
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    script("start");
+  }
+
+  ~PrivateServer() {
+    try {
+      script("stop");
+    } catch (const std::exception& e) {
+      std::cout << "private MariaDB: " << e.what() << '\n' << tail(log(), 40);
+    }
+    const char* keep = std::getenv("CRMFLOW_TEST_KEEP_DB");
+    if (keep != nullptr && std::string_view(keep) == "1") return;
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+
+  PrivateServer(const PrivateServer&) = delete;
+  PrivateServer& operator=(const PrivateServer&) = delete;
+
+  // scripts/mariadb.sh <command> for this server (its own bounded waits: 60 s).
+  void script(const std::string& command) const {
+    const std::string line =
+        "env CRMFLOW_DB_DIR='" + (dir_ / "server").string() +
+        "' CRMFLOW_DB_PORT=" + std::to_string(port_) +
+        " CRMFLOW_DB_NAME=crm CRMFLOW_DB_USER=crmflow CRMFLOW_DB_PASSWORD=crmflow '" +
+        (testing::source_dir() / "scripts/mariadb.sh").string() + "' " + command + " >>'" +
+        log().string() + "' 2>&1";
+    const int status = std::system(line.c_str());
+    if (status != 0) {
+      throw std::runtime_error("scripts/mariadb.sh " + command + " failed (status " +
+                               std::to_string(status) + "):\n" + tail(log(), 30));
+    }
+  }
+
+  // The settings scripts/mariadb.sh env would export.
+  DatabaseSettings settings() const {
+    DatabaseSettings s;
+    s.host = "127.0.0.1";
+    s.port = port_;
+    s.socket = (dir_ / "server/mysqld.sock").string();
+    s.name = "crm";
+    s.user = "crmflow";
+    s.password = "crmflow";
+    return s;
+  }
+
+  std::filesystem::path log() const { return dir_ / "mariadb.sh.log"; }
+  unsigned port() const { return port_; }
+
+ private:
+  std::filesystem::path dir_;
+  unsigned port_;
+};
+
+// Points CRMFLOW_DB_* at a server while it lives (the fixture reads them once, when built).
+class ScopedDbEnv {
+ public:
+  explicit ScopedDbEnv(const DatabaseSettings& s) {
+    set("CRMFLOW_DB_HOST", s.host);
+    set("CRMFLOW_DB_PORT", std::to_string(s.port));
+    set("CRMFLOW_DB_SOCKET", s.socket);
+    set("CRMFLOW_DB_NAME", s.name);
+    set("CRMFLOW_DB_USER", s.user);
+    set("CRMFLOW_DB_PASSWORD", s.password);
+  }
+  ~ScopedDbEnv() {
+    for (const auto& [name, value] : saved_) {
+      if (value) {
+        ::setenv(name.c_str(), value->c_str(), 1);
+      } else {
+        ::unsetenv(name.c_str());
+      }
+    }
+  }
+  ScopedDbEnv(const ScopedDbEnv&) = delete;
+  ScopedDbEnv& operator=(const ScopedDbEnv&) = delete;
+
+ private:
+  void set(const std::string& name, const std::string& value) {
+    const char* old = std::getenv(name.c_str());
+    saved_.emplace_back(name, old == nullptr ? std::nullopt : std::optional<std::string>(old));
+    ::setenv(name.c_str(), value.c_str(), 1);
+  }
+  std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
+};
+
+std::unique_ptr<testing::DbFixture> fixture_on(const PrivateServer& server) {
+  ScopedDbEnv env(server.settings());
+  return std::make_unique<testing::DbFixture>();
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(db_restart)
+
+BOOST_AUTO_TEST_CASE(host_reconnects_and_handles_everything_once) {
+  const auto setup_started = Clock::now();
+  PrivateServer server;  // destroyed last: stops the server whatever happens
+  const auto fixture = fixture_on(server);
+  BOOST_TEST_MESSAGE("  db restart: private MariaDB on port "
+                     << server.port() << " ready after " << seconds_since(setup_started) << " s");
+  HostFiles files("db-restart");
+  files.add_workflow(follow_up_workflow("follow-up"));
+  DumpLogsOnFailure dump({files.log(), server.log()});
+
+  auto crm = fixture->connect_again();
+  insert_leads(*crm, kPrefix, kBefore + kAfter);
+  const auto install =
+      run_command(files.config_file(), fixture->settings(), files.log(), {"capture", "install"});
+  BOOST_REQUIRE_MESSAGE(install.exit_code == 0, "capture install failed (exit " << install.exit_code
+                                                                                << "):\n"
+                                                                                << install.output);
+  qualify_leads(*crm, kPrefix, kBefore);
+
+  HostProcess host(files.config_file(), fixture->settings(), files.log());
+  // Restart the server while the host is in the middle of the work.
+  BOOST_REQUIRE(wait_until([&] { return pending_events(*crm) < kBefore - 200; }, 30s, 20ms));
+  const long long pending_at_stop = pending_events(*crm);
+  crm.reset();
+  const auto stop_started = Clock::now();
+  server.script("stop");
+  const double stop_seconds = seconds_since(stop_started);
+  BOOST_TEST(host.running());
+  server.script("start");
+  const double down_seconds = seconds_since(stop_started);
+
+  crm = fixture->connect_again();
+  BOOST_TEST_MESSAGE("  db restart: stopped with " << pending_at_stop << " events pending, "
+                                                   << pending_events(*crm)
+                                                   << " pending after the restart");
+  // More saves after the restart.
+  for (int first = kBefore + 1; first <= kBefore + kAfter; first += 250) {
+    const int last = std::min(kBefore + kAfter, first + 249);
+    *crm << "UPDATE leads SET status = 'Qualified', modified_user_id = '" + kThomas +
+                "', date_modified = UTC_TIMESTAMP() WHERE id BETWEEN '" + lead_id(kPrefix, first) +
+                "' AND '" + lead_id(kPrefix, last) + "'";
+  }
+  BOOST_REQUIRE(wait_for_empty_queue(*crm, 60s));
+  const double total_seconds = seconds_since(stop_started);
+  BOOST_TEST(host.running(), "crmflow ended with " << host.describe_status());
+  const std::string output = host.output();
+  BOOST_TEST(output.find("reconnected") != std::string::npos);
+  check_exactly_once(*crm, kPrefix, kBefore + kAfter, "follow-up");
+
+  host.terminate();
+  BOOST_TEST(host.wait(15s).has_value());
+  BOOST_TEST(host.exited_cleanly(), "crmflow ended with " << host.describe_status());
+  BOOST_TEST_MESSAGE("  db restart: server stop took "
+                     << stop_seconds << " s, down for " << down_seconds << " s; host logged "
+                     << count_occurrences(output, "reconnected") << " reconnect(s), "
+                     << count_occurrences(output, "retrying in") << " failed connect attempt(s); "
+                     << kBefore + kAfter << " events all handled once " << total_seconds
+                     << " s after the stop");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace crmflow::faults

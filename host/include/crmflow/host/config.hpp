@@ -41,7 +41,7 @@ struct EngineSettings {
 };
 
 struct CaptureSettings {
-  bool auto_repair = false;  // reinstall drifted or missing triggers without being asked
+  bool auto_repair = false;          // reinstall drifted or missing triggers without being asked
   unsigned drift_check_seconds = 2;  // a drifted trigger fails the CRM's saves until repaired
   unsigned lock_wait_timeout_seconds = 2;
 };

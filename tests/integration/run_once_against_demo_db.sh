@@ -21,12 +21,16 @@ trap 'client -e "DROP DATABASE IF EXISTS $db"; rm -rf "$work"' EXIT
 
 client -e "CREATE DATABASE $db CHARACTER SET utf8mb4"
 client "$db" < "$repo/config/demo/1crm-demo.sql"
-tables=$(client -N -e "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema='$db'")
 
 fail() { echo "FAIL: $*" >&2; cat "$work/out" >&2; exit 1; }
 
 CRMFLOW_DB_NAME=$db CRMFLOW_DB_SOCKET= "$crmflow" --config "$repo/config/crmflow.json" \
   --plugin-dir "$plugin_dir" run --once >"$work/out" 2>&1 || fail "run --once exited $?"
+# The host created its own tables (queue, quarantine, audit) beside the CRM's.
+tables=$(client -N -e "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema='$db'")
+store=$(client -N -e "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema='$db'
+  AND table_name IN ('crmflow_event', 'crmflow_event_quarantine', 'crmflow_run')")
+[ "$store" = 3 ] || fail "crmflow's tables were not created ($store of 3)"
 grep -q "loaded condition compare 1.0.0 crmflow.compare from $plugin_dir/compare.so" "$work/out" \
   || fail "compare was not listed as loaded"
 grep -q "connected to database '$db' at 127.0.0.1:$CRMFLOW_DB_PORT as '$CRMFLOW_DB_USER' (server .*MariaDB.*, $tables tables)" \

@@ -10,6 +10,7 @@
 
 #include "crmflow/host/capture.hpp"
 #include "crmflow/host/engine.hpp"
+#include "crmflow/host/record_writer.hpp"
 #include "crmflow/host/workflow.hpp"
 #include "db_fixture.hpp"
 
@@ -244,4 +245,41 @@ BOOST_AUTO_TEST_CASE(hostile_values_stay_values) {
   BOOST_TEST(h.count("SELECT COUNT(*) FROM notes WHERE name = 'matched'") == 1);
   BOOST_TEST(h.count("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = "
                      "DATABASE() AND table_name = 'tasks'") == 1);
+}
+
+BOOST_FIXTURE_TEST_CASE(links_through_join_tables_with_and_without_an_id_and_foreign_keys,
+                        testing::DbFixture) {
+  RecordWriter writer(db(), map(), 0);
+  const std::string meeting =
+      writer.create_record("Meetings", nlohmann::ordered_json{{"name", "Kick-off"}}, nullptr, "1")
+          .value();
+  // meetings_users has a composite key and no id column; meetings_contacts has an id.
+  BOOST_TEST(writer.link_records("Meetings", meeting, "users", kUser2).has_value());
+  BOOST_TEST(writer.link_records("Meetings", meeting, "users", kUser2).has_value(), "twice");
+  const std::string contact = "con00001-0000-4000-8000-000000000000";
+  BOOST_TEST(writer.link_records("Meetings", meeting, "contacts", contact).has_value());
+  long long users = 0, contacts = 0, contact_ids = 0;
+  db() << "SELECT COUNT(*) FROM meetings_users WHERE meeting_id = :m AND user_id = :u AND deleted "
+          "= 0",
+      soci::use(meeting), soci::use(kUser2), soci::into(users);
+  db() << "SELECT COUNT(*), COUNT(id) FROM meetings_contacts WHERE meeting_id = :m AND "
+          "contact_id = :c AND deleted = 0",
+      soci::use(meeting), soci::use(contact), soci::into(contacts), soci::into(contact_ids);
+  BOOST_TEST(users == 1, "linking twice invites once");
+  BOOST_TEST(contacts == 1);
+  BOOST_TEST(contact_ids == 1, "the join table's own id is filled");
+
+  // A foreign key: the lead's account.
+  const std::string account = "acc00002-0000-4000-8000-000000000000";
+  BOOST_TEST(writer.link_records("Leads", kLead, "account", account).has_value());
+  std::string linked;
+  db() << "SELECT account_id FROM leads WHERE id = :id", soci::use(kLead), soci::into(linked);
+  BOOST_TEST(linked == account);
+
+  const auto unknown = writer.link_records("Leads", kLead, "nosuch", account);
+  BOOST_TEST_REQUIRE(!unknown.has_value());
+  BOOST_TEST(unknown.error().message == "module Leads has no relation 'nosuch'");
+  const auto missing = writer.update_record("Leads", "no-such-id", {{"status", "New"}}, "1");
+  BOOST_TEST_REQUIRE(!missing.has_value());
+  BOOST_TEST(missing.error().status == CRMFLOW_NOT_FOUND);
 }

@@ -283,3 +283,42 @@ BOOST_FIXTURE_TEST_CASE(links_through_join_tables_with_and_without_an_id_and_for
   BOOST_TEST_REQUIRE(!missing.has_value());
   BOOST_TEST(missing.error().status == CRMFLOW_NOT_FOUND);
 }
+
+BOOST_AUTO_TEST_CASE(one_workflow_triggers_another) {
+  // A marks a qualified lead; B reacts to the mark (a chain A → B).
+  Harness h({R"({"id": "a-mark", "module": "Leads", "trigger": "saved", "fire": "on_change",
+                 "conditions": {"field": "status", "op": "equals", "value": "Qualified"},
+                 "actions": [{"plugin": "update_record",
+                              "params": {"fields": {"description": "hot"}}}]})",
+             R"({"id": "b-note", "module": "Leads", "trigger": "saved", "fire": "on_change",
+                 "conditions": {"field": "description", "op": "equals", "value": "hot"},
+                 "actions": [{"plugin": "create_record", "params": {"module": "Notes",
+                              "fields": {"name": "Hot lead"}}}]})"});
+  h.save_lead("Qualified");
+  h.drain();
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM notes WHERE name = 'Hot lead' AND parent_id = '" +
+                     kLead + "'") == 1);
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM crmflow_run WHERE workflow_id = 'b-note' AND outcome = "
+                     "'done'") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_loop_between_workflows_stops_at_the_depth_limit) {
+  // A turns "ping" into "pong", B turns "pong" back into "ping": a loop only the depth
+  // limit (5) stops.
+  Harness h({R"({"id": "a-ping", "module": "Leads", "trigger": "saved",
+                 "conditions": {"field": "description", "op": "equals", "value": "ping"},
+                 "actions": [{"plugin": "update_record",
+                              "params": {"fields": {"description": "pong"}}}]})",
+             R"({"id": "b-pong", "module": "Leads", "trigger": "saved",
+                 "conditions": {"field": "description", "op": "equals", "value": "pong"},
+                 "actions": [{"plugin": "update_record",
+                              "params": {"fields": {"description": "ping"}}}]})"});
+  h.db() << "UPDATE leads SET description = 'ping' WHERE id = :id", soci::use(kLead);
+  h.drain();
+  // Depths 0..5 ran (6 writes, alternating); at depth 6 the workflow that would go on is
+  // stopped by the limit (the other one wrote the event itself), and the audit says so.
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM crmflow_run WHERE outcome = 'done'") == 6);
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM crmflow_run WHERE outcome = 'not_matched' AND reason = "
+                     "'chain depth 6 exceeds the limit of 5'") == 1);
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM crmflow_event") == 0, "the loop ended");
+}

@@ -146,6 +146,21 @@ void read_crm(const json& root, const fs::path& base, HostConfig& config, JsonPr
   }
 }
 
+void read_retention(const json& root, RetentionSettings& retention, JsonProblems& problems) {
+  const auto it = root.find("retention");
+  if (it == root.end()) return;
+  if (!it->is_object()) return problems.add("retention", "expected an object");
+  reject_unknown_keys(*it, "retention", {"audit_days", "batch_size", "interval_seconds"}, problems);
+  read(*it, "audit_days", "retention", retention.audit_days, problems);
+  read(*it, "batch_size", "retention", retention.batch_size, problems);
+  read(*it, "interval_seconds", "retention", retention.interval_seconds, problems);
+  if (retention.audit_days == 0) problems.add("retention.audit_days", "must be at least 1");
+  if (retention.batch_size == 0) problems.add("retention.batch_size", "must be at least 1");
+  if (retention.interval_seconds == 0) {
+    problems.add("retention.interval_seconds", "must be at least 1");
+  }
+}
+
 void apply_environment(DatabaseSettings& db) {
   const auto env = [](const char* name) -> const char* {
     const char* value = std::getenv(name);
@@ -172,10 +187,11 @@ std::expected<HostConfig, std::vector<std::string>> parse_host_config(std::strin
     problems.add("(top)", "expected a JSON object");
     return std::unexpected(problems.take());
   }
-  reject_unknown_keys(*root, "(top)",
-                      {"plugin_dirs", "plugins", "database", "log", "call_deadline_ms",
-                       "module_map", "workflows", "engine", "capture", "clock_offset_seconds"},
-                      problems);
+  reject_unknown_keys(
+      *root, "(top)",
+      {"plugin_dirs", "plugins", "database", "log", "call_deadline_ms", "module_map", "workflows",
+       "engine", "capture", "retention", "clock_offset_seconds"},
+      problems);
 
   HostConfig config;
   config.file = file;
@@ -188,6 +204,7 @@ std::expected<HostConfig, std::vector<std::string>> parse_host_config(std::strin
   config.call_deadline = std::chrono::milliseconds(deadline_ms);
 
   read_crm(*root, fs::absolute(file).parent_path(), config, problems);
+  read_retention(*root, config.retention, problems);
   if (!problems.empty()) return std::unexpected(problems.take());
   apply_environment(config.database);
   return config;

@@ -276,8 +276,11 @@ void Engine::dispatch(const Event& event) {
   record.current = event.new_image ? record.new_image : record.old_image;
 
   // The images before this change, as a record whose "current" is the old one, for on_change.
+  // Before this save nothing was changing: its new image is the old one, so change conditions
+  // (changed, changed_to) do not hold for it and on_change fires on the save that changes.
   Record before = record;
   before.current = record.old_image;
+  before.new_image = record.old_image;
 
   // The labels the capture triggers copy into events this event's effects cause.
   const int next_depth = event.depth + 1;

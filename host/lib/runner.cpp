@@ -12,6 +12,7 @@
 #include "crmflow/host/capture.hpp"
 #include "crmflow/host/database.hpp"
 #include "crmflow/host/engine.hpp"
+#include "crmflow/host/retention.hpp"
 
 namespace crmflow {
 namespace {
@@ -128,11 +129,19 @@ int Runner::run() {
   const auto idle_max = std::chrono::milliseconds(config_.engine.idle_poll_ms);
   auto idle = std::chrono::milliseconds(10);
   auto next_drift_check = Clock::now() + std::chrono::seconds(config_.capture.drift_check_seconds);
+  auto next_prune = Clock::now();
   while (!stop_) {
     try {
       if (Clock::now() >= next_drift_check) {
         check_capture(false);
         next_drift_check = Clock::now() + std::chrono::seconds(config_.capture.drift_check_seconds);
+      }
+      if (Clock::now() >= next_prune) {
+        const RetentionSettings& r = config_.retention;
+        const size_t pruned = prune_audit(*db_, r.audit_days, r.batch_size, 20);
+        if (pruned > 0)
+          spdlog::info("pruned {} audit rows older than {} days", pruned, r.audit_days);
+        next_prune = Clock::now() + std::chrono::seconds(r.interval_seconds);
       }
       if (engine->step() > 0) {
         idle = std::chrono::milliseconds(10);  // busy: poll again at once

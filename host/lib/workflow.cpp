@@ -85,7 +85,12 @@ struct Reader {
       problems.add(path + ".field", fmt::format("module {} has no field '{}'", module->name,
                                                 node["field"].get<std::string>()));
     }
-    out.leaf = create("compare", node, CRMFLOW_KIND_CONDITION, path);
+    // A leaf {"field", "op", "value"} is the compare plugin, or the changes plugin for the
+    // change operators.
+    const std::string op =
+        node.contains("op") && node["op"].is_string() ? node["op"].get<std::string>() : "";
+    const bool change = op == "changed" || op == "changed_to" || op == "changed_from";
+    out.leaf = create(change ? "changes" : "compare", node, CRMFLOW_KIND_CONDITION, path);
     return out;
   }
 };

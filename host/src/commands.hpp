@@ -55,6 +55,13 @@ int check_command(const GlobalOptions& options);
 int run_command(const GlobalOptions& options, bool once);
 int capture_command(const GlobalOptions& options, const std::string& action);
 int status_command(const GlobalOptions& options);
+
+struct RunsOptions {
+  std::string record;    // only this record's runs; empty: all
+  std::string workflow;  // only this workflow's runs; empty: all
+  unsigned limit = 50;   // the newest runs first
+};
+int runs_command(const GlobalOptions& options, const RunsOptions& filter);
 int quarantine_command(const GlobalOptions& options, const std::string& action, uint64_t id);
 
 struct TryOptions {

@@ -56,6 +56,14 @@ int main(int argc, char** argv) {
   auto* status = app.add_subcommand(
       "status", "Show the event backlog, the age of the oldest pending event, quarantined events");
 
+  RunsOptions runs_options;
+  auto* runs = app.add_subcommand(
+      "runs", "The audit: what each workflow did with each event, or why it did not run");
+  runs->add_option("--record", runs_options.record, "Only the runs of this record (its id)");
+  runs->add_option("--workflow", runs_options.workflow, "Only the runs of this workflow (its id)");
+  runs->add_option("--limit", runs_options.limit, "How many of the newest runs")
+      ->capture_default_str();
+
   std::string quarantine_action = "list";
   uint64_t quarantine_id = 0;
   auto* quarantine = app.add_subcommand(
@@ -85,6 +93,7 @@ int main(int argc, char** argv) {
   if (run->parsed()) return run_command(global, once);
   if (capture->parsed()) return capture_command(global, capture_action);
   if (status->parsed()) return status_command(global);
+  if (runs->parsed()) return runs_command(global, runs_options);
   if (quarantine->parsed()) {
     if (quarantine_action == "replay" && quarantine_id == 0) {
       std::cerr << "quarantine replay needs the event's id\n";

@@ -112,6 +112,7 @@ class HostFiles {
         {"batch_size", 50}, {"lease_seconds", 2}, {"max_attempts", 5}, {"idle_poll_ms", 100}};
     Json capture{{"auto_repair", true}, {"drift_check_seconds", 1}};
     std::string log_level = "info";
+    Json extra = Json::object();  // further top-level settings, e.g. {"retention": {...}}
   };
 
   explicit HostFiles(const std::string& name) : HostFiles(name, Options{}) {}
@@ -125,7 +126,7 @@ class HostFiles {
     std::filesystem::create_directories(dir_ / "workflows");
     Json plugins = Json::object();
     for (const auto& plugin : options.plugins) plugins[plugin] = {{"enabled", true}};
-    const Json config{
+    Json config{
         {"plugin_dirs", {CRMFLOW_PLUGIN_DIR, CRMFLOW_TEST_PLUGIN_DIR}},
         {"plugins", plugins},
         {"module_map",
@@ -138,7 +139,9 @@ class HostFiles {
         {"log", {{"level", options.log_level}, {"format", "text"}}},
         {"call_deadline_ms", 5000},
     };
-    write(config_file(), config.dump(2));
+    Json merged = config;
+    merged.update(options.extra);
+    write(config_file(), merged.dump(2));
   }
 
   ~HostFiles() {

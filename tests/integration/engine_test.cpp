@@ -24,7 +24,7 @@ const std::string kUser2 = "usr00002-0000-4000-8000-000000000000";
 PluginRegistry& plugins() {
   static PluginRegistry registry;
   if (registry.components().empty()) {
-    for (const char* name : {"compare", "create_record", "update_record"}) {
+    for (const char* name : {"compare", "changes", "create_record", "update_record"}) {
       const auto problems =
           registry.load(std::filesystem::path(CRMFLOW_PLUGIN_DIR) / (std::string(name) + ".so"));
       if (!problems.empty()) throw std::runtime_error(problems.front());
@@ -321,4 +321,24 @@ BOOST_AUTO_TEST_CASE(a_loop_between_workflows_stops_at_the_depth_limit) {
   BOOST_TEST(h.count("SELECT COUNT(*) FROM crmflow_run WHERE outcome = 'not_matched' AND reason = "
                      "'chain depth 6 exceeds the limit of 5'") == 1);
   BOOST_TEST(h.count("SELECT COUNT(*) FROM crmflow_event") == 0, "the loop ended");
+}
+
+BOOST_AUTO_TEST_CASE(change_operators_on_captured_events) {
+  // changed_to fires on the save that makes the change, not on later saves, in either mode.
+  Harness h({R"({"id": "to-qualified", "module": "Leads", "trigger": "saved", "fire": "on_change",
+                 "conditions": {"field": "status", "op": "changed_to", "value": "Qualified"},
+                 "actions": [{"plugin": "create_record", "params": {"module": "Notes",
+                              "fields": {"name": "became qualified"}}}]})",
+             R"({"id": "from-new", "module": "Leads", "trigger": "saved", "fire": "every_save",
+                 "conditions": {"all": [{"field": "status", "op": "changed_from", "value": "New"},
+                                        {"field": "status", "op": "changed"}]},
+                 "actions": [{"plugin": "create_record", "params": {"module": "Notes",
+                              "fields": {"name": "left New"}}}]})"});
+  h.save_lead("Qualified");  // New -> Qualified
+  h.db() << "UPDATE leads SET description = 'more' WHERE id = :id", soci::use(kLead);
+  h.save_lead("Dead");
+  h.save_lead("Qualified");  // Dead -> Qualified again
+  h.drain();
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM notes WHERE name = 'became qualified'") == 2);
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM notes WHERE name = 'left New'") == 1);
 }

@@ -46,6 +46,12 @@ struct CaptureSettings {
   unsigned lock_wait_timeout_seconds = 2;
 };
 
+struct RetentionSettings {
+  unsigned audit_days = 30;  // crmflow_run rows older than this are pruned
+  unsigned batch_size = 500;
+  unsigned interval_seconds = 60;  // how often the host prunes
+};
+
 struct HostConfig {
   std::filesystem::path file;
   std::vector<std::filesystem::path> plugin_dirs;  // absolute, in search order
@@ -57,6 +63,7 @@ struct HostConfig {
   std::filesystem::path workflows_dir;  // absolute; empty when the config names none
   EngineSettings engine;
   CaptureSettings capture;
+  RetentionSettings retention;
   int clock_offset_seconds = 0;  // "now" = the database's UTC_TIMESTAMP() + this (tests, demo)
 };
 

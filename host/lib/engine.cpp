@@ -12,6 +12,7 @@
 #include "crmflow/host/database.hpp"
 #include "crmflow/host/failpoint.hpp"
 #include "crmflow/host/record_writer.hpp"
+#include "crmflow/host/related_fields.hpp"
 
 namespace crmflow {
 namespace {
@@ -267,6 +268,83 @@ size_t Engine::handle(std::vector<Event>& events) {
   return finished;
 }
 
+void Engine::run_workflow(const Workflow& w, const Event& event, Record& record, Record& before,
+                          RecordEffects& writer) {
+  const auto started = Clock::now();
+  const auto deadline = started + options_.call_deadline;
+  if (!w.related_fields.empty()) {
+    // Related records as they are now; they have no old image, so "before" sees the same.
+    const Module* module = map_.find(event.module);
+    if (module != nullptr) {
+      resolve_related_fields(db_, map_, *module, w.related_fields, record);
+      for (const std::string& name : w.related_fields) before.current[name] = record.current[name];
+    }
+  }
+  const auto judge = [&]() -> Verdict {
+    const bool deleted = event.kind == "deleted";
+    if (deleted && w.trigger == TriggerKind::saved)
+      return {false, "the record was deleted; the workflow runs on saves"};
+    if (!deleted && w.trigger == TriggerKind::deleted)
+      return {false, "the record was saved; the workflow runs on deletes"};
+    if (w.applies_to == AppliesTo::new_records && !event.is_new)
+      return {false, "applies to new records only"};
+    if (event.cause == w.id)
+      return {false, "caused by this workflow's own write; not triggered again"};
+    if (event.depth > static_cast<int>(options_.depth_limit)) {
+      return {false, fmt::format("chain depth {} exceeds the limit of {}", event.depth,
+                                 options_.depth_limit)};
+    }
+    const auto now_holds = evaluate(w.conditions, record, deadline);
+    if (!now_holds)
+      throw WorkflowFailure(w.id, fmt::format("workflow {}: {}", w.id, now_holds.error()));
+    if (!*now_holds) return {false, "conditions not met"};
+    if (w.fire == FireMode::on_change && !event.is_new && event.old_image) {
+      const auto held_before = evaluate(w.conditions, before, deadline);
+      if (!held_before)
+        throw WorkflowFailure(w.id, fmt::format("workflow {}: {}", w.id, held_before.error()));
+      if (*held_before)
+        return {false, "conditions held before this save already (fires on_change)"};
+    }
+    return {true, "conditions met"};
+  };
+  const Verdict verdict = judge();
+  int actions_run = 0;
+  if (verdict.run) {
+    std::string run_as;
+    switch (w.run_as.kind) {
+      case RunAs::Kind::user: run_as = w.run_as.user_id; break;
+      case RunAs::Kind::triggering_user: run_as = event.crm_user_id; break;
+      case RunAs::Kind::assigned_user: break;
+    }
+    if (run_as.empty()) {
+      const Module* module = map_.find(event.module);
+      if (module != nullptr && !module->assigned_user_column.empty()) {
+        const auto it = record.current.find(module->assigned_user_column);
+        if (it != record.current.end() && it->second) run_as = *it->second;
+      }
+    }
+    db_ << "SET @crmflow_cause = :c", soci::use(w.id);
+    for (const ActionStep& step : w.actions) {
+      std::expected<void, std::string> done;
+      try {
+        done = step.action->run(record, deadline, &writer, run_as);
+      } catch (const std::exception& e) {
+        // Deadlocks, busy rows and lost connections concern the batch or the connection;
+        // any other database error is this workflow failing on this record's data.
+        if (is_retryable(e) || is_lock_busy(e) || is_connection_lost(e)) throw;
+        throw WorkflowFailure(w.id, fmt::format("workflow {}: {}: {}", w.id, step.path, e.what()));
+      }
+      if (!done)
+        throw WorkflowFailure(w.id,
+                              fmt::format("workflow {}: {}: {}", w.id, step.path, done.error()));
+      ++actions_run;
+    }
+    db_ << "SET @crmflow_cause = NULL";
+  }
+  write_audit(db_, event, w.id, verdict.run ? "done" : "not_matched", verdict.reason, actions_run,
+              Clock::now() - started, "", options_.owner);
+}
+
 void Engine::dispatch(const Event& event) {
   Record record;
   record.module = event.module;
@@ -289,72 +367,16 @@ void Engine::dispatch(const Event& event) {
 
   for (const Workflow& w : workflows_) {
     if (!w.active || w.module != event.module) continue;
-    const auto started = Clock::now();
-    const auto deadline = started + options_.call_deadline;
-    const auto judge = [&]() -> Verdict {
-      const bool deleted = event.kind == "deleted";
-      if (deleted && w.trigger == TriggerKind::saved)
-        return {false, "the record was deleted; the workflow runs on saves"};
-      if (!deleted && w.trigger == TriggerKind::deleted)
-        return {false, "the record was saved; the workflow runs on deletes"};
-      if (w.applies_to == AppliesTo::new_records && !event.is_new)
-        return {false, "applies to new records only"};
-      if (event.cause == w.id)
-        return {false, "caused by this workflow's own write; not triggered again"};
-      if (event.depth > static_cast<int>(options_.depth_limit)) {
-        return {false, fmt::format("chain depth {} exceeds the limit of {}", event.depth,
-                                   options_.depth_limit)};
-      }
-      const auto now_holds = evaluate(w.conditions, record, deadline);
-      if (!now_holds)
-        throw WorkflowFailure(w.id, fmt::format("workflow {}: {}", w.id, now_holds.error()));
-      if (!*now_holds) return {false, "conditions not met"};
-      if (w.fire == FireMode::on_change && !event.is_new && event.old_image) {
-        const auto held_before = evaluate(w.conditions, before, deadline);
-        if (!held_before)
-          throw WorkflowFailure(w.id, fmt::format("workflow {}: {}", w.id, held_before.error()));
-        if (*held_before)
-          return {false, "conditions held before this save already (fires on_change)"};
-      }
-      return {true, "conditions met"};
-    };
-    const Verdict verdict = judge();
-    int actions_run = 0;
-    if (verdict.run) {
-      std::string run_as;
-      switch (w.run_as.kind) {
-        case RunAs::Kind::user: run_as = w.run_as.user_id; break;
-        case RunAs::Kind::triggering_user: run_as = event.crm_user_id; break;
-        case RunAs::Kind::assigned_user: break;
-      }
-      if (run_as.empty()) {
-        const Module* module = map_.find(event.module);
-        if (module != nullptr && !module->assigned_user_column.empty()) {
-          const auto it = record.current.find(module->assigned_user_column);
-          if (it != record.current.end() && it->second) run_as = *it->second;
-        }
-      }
-      db_ << "SET @crmflow_cause = :c", soci::use(w.id);
-      for (const ActionStep& step : w.actions) {
-        std::expected<void, std::string> done;
-        try {
-          done = step.action->run(record, deadline, &writer, run_as);
-        } catch (const std::exception& e) {
-          // Deadlocks, busy rows and lost connections concern the batch or the connection;
-          // any other database error is this workflow failing on this record's data.
-          if (is_retryable(e) || is_lock_busy(e) || is_connection_lost(e)) throw;
-          throw WorkflowFailure(w.id,
-                                fmt::format("workflow {}: {}: {}", w.id, step.path, e.what()));
-        }
-        if (!done)
-          throw WorkflowFailure(w.id,
-                                fmt::format("workflow {}: {}: {}", w.id, step.path, done.error()));
-        ++actions_run;
-      }
-      db_ << "SET @crmflow_cause = NULL";
+    try {
+      run_workflow(w, event, record, before, writer);
+    } catch (const WorkflowFailure&) {
+      throw;
+    } catch (const std::exception& e) {
+      // Deadlocks, busy rows and lost connections concern the batch or the connection; any
+      // other error is this workflow failing on this record.
+      if (is_retryable(e) || is_lock_busy(e) || is_connection_lost(e)) throw;
+      throw WorkflowFailure(w.id, fmt::format("workflow {}: {}", w.id, e.what()));
     }
-    write_audit(db_, event, w.id, verdict.run ? "done" : "not_matched", verdict.reason, actions_run,
-                Clock::now() - started, "", options_.owner);
   }
 }
 

@@ -7,6 +7,7 @@
 
 #include "crmflow/host/json_diagnostics.hpp"
 #include "crmflow/host/json_reader.hpp"
+#include "crmflow/host/related_fields.hpp"
 
 namespace crmflow {
 namespace fs = std::filesystem;
@@ -27,8 +28,9 @@ struct Reader {
       return nullptr;
     }
     if (component->kind != kind) {
-      problems.add(path, fmt::format("'{}' is a {}, expected a {}", name,
-                                     kind_name(component->kind), kind_name(kind)));
+      problems.add(path, fmt::format("'{}' is a {} component; here {} is needed", name,
+                                     kind_name(component->kind),
+                                     kind == CRMFLOW_KIND_ACTION ? "an action" : "a condition"));
       return nullptr;
     }
     auto instance = plugins.instantiate(*component, params.dump());
@@ -37,6 +39,35 @@ struct Reader {
       return nullptr;
     }
     return std::make_shared<const ComponentInstance>(std::move(*instance));
+  }
+
+  // A literal longer than its column can never equal the field: the CRM's lax sql_mode cut
+  // the stored text to the column's length. Said here rather than never firing unseen.
+  void check_literal_lengths(const Json& node, const std::string& path) {
+    if (module == nullptr || !node.contains("field") || !node["field"].is_string() ||
+        !node.contains("value")) {
+      return;
+    }
+    const Column* column = module->column(node["field"].get<std::string>());
+    if (column == nullptr || !column->max_length) return;
+    const Json& value = node["value"];
+    const auto check = [&](const Json& literal, const std::string& where) {
+      if (!literal.is_string()) return;
+      size_t length = 0;
+      for (const char c : literal.get<std::string>())
+        length += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+      if (length > *column->max_length) {
+        problems.add(where, fmt::format("{} characters, longer than {}.{} can hold ({}): the "
+                                        "condition could never hold",
+                                        length, module->name, column->name, *column->max_length));
+      }
+    };
+    if (value.is_array()) {
+      for (size_t i = 0; i < value.size(); ++i)
+        check(value[i], fmt::format("{}.value[{}]", path, i));
+    } else {
+      check(value, path + ".value");
+    }
   }
 
   ConditionNode condition(const Json& node, const std::string& path) {
@@ -81,7 +112,14 @@ struct Reader {
       return out;
     }
     if (node.contains("field") && node["field"].is_string() && module != nullptr &&
-        !module->columns.empty() && module->column(node["field"].get<std::string>()) == nullptr) {
+        node["field"].get<std::string>().find('.') != std::string::npos) {
+      if (const auto problem =
+              check_related_field(*map, *module, node["field"].get<std::string>())) {
+        problems.add(path + ".field", *problem);
+      }
+    } else if (node.contains("field") && node["field"].is_string() && module != nullptr &&
+               !module->columns.empty() &&
+               module->column(node["field"].get<std::string>()) == nullptr) {
       problems.add(path + ".field", fmt::format("module {} has no field '{}'", module->name,
                                                 node["field"].get<std::string>()));
     }
@@ -90,6 +128,7 @@ struct Reader {
     const std::string op =
         node.contains("op") && node["op"].is_string() ? node["op"].get<std::string>() : "";
     const bool change = op == "changed" || op == "changed_to" || op == "changed_from";
+    check_literal_lengths(node, path);
     out.leaf = create(change ? "changes" : "compare", node, CRMFLOW_KIND_CONDITION, path);
     return out;
   }
@@ -120,11 +159,12 @@ Workflow read_workflow(const fs::path& file, const Json& root, const PluginRegis
     problems.add("(top)", "expected a workflow object");
     return w;
   }
+  read_required(root, "id", "(top)", w.id, problems);
+  if (!w.id.empty()) problems.set_context("workflow " + w.id + ": ");
   reject_unknown_keys(root, "(top)",
                       {"id", "name", "active", "module", "trigger", "applies_to", "fire", "run_as",
                        "conditions", "actions"},
                       problems);
-  read_required(root, "id", "(top)", w.id, problems);
   read(root, "name", "(top)", w.name, problems);
   read(root, "active", "(top)", w.active, problems);
   read_required(root, "module", "(top)", w.module, problems);
@@ -166,6 +206,7 @@ Workflow read_workflow(const fs::path& file, const Json& root, const PluginRegis
   }
   if (const auto conditions = root.find("conditions"); conditions != root.end()) {
     w.conditions = reader.condition(*conditions, "conditions");
+    w.related_fields = related_field_names(*conditions);
   }
   const auto actions = root.find("actions");
   if (actions == root.end() || !actions->is_array() || actions->empty()) {

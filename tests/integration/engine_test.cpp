@@ -49,7 +49,7 @@ struct Harness : testing::DbFixture {
     auto loaded = load_workflows(dir, plugins(), &map());
     if (!loaded) throw std::runtime_error(loaded.error().front());
     workflows = std::move(*loaded);
-    for (const char* module : {"Leads", "Cases"}) {
+    for (const char* module : {"Leads", "Cases", "Contacts", "Tasks"}) {
       const auto installed = install_capture(db(), *map().find(module));
       if (!installed) throw std::runtime_error(installed.error());
     }
@@ -341,4 +341,46 @@ BOOST_AUTO_TEST_CASE(change_operators_on_captured_events) {
   h.drain();
   BOOST_TEST(h.count("SELECT COUNT(*) FROM notes WHERE name = 'became qualified'") == 2);
   BOOST_TEST(h.count("SELECT COUNT(*) FROM notes WHERE name = 'left New'") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(conditions_on_fields_of_related_records) {
+  // Through a foreign key (lead → account), a join table (contact → accounts) and a parent
+  // link (task → its lead).
+  const auto note = [](const std::string& id, const std::string& module,
+                       const std::string& condition) {
+    return R"({"id": ")" + id + R"(", "module": ")" + module + R"(", "trigger": "saved",
+               "conditions": )" +
+           condition + R"(,
+               "actions": [{"plugin": "create_record", "params": {"module": "Notes",
+                            "fields": {"name": ")" +
+           id + R"("}}}]})";
+  };
+  Harness h(
+      {note("german-account", "Leads",
+            R"({"field": "account.billing_address_country", "op": "equals", "value": "Germany"})"),
+       note("alpenblick-contact", "Contacts",
+            R"({"field": "accounts.name", "op": "starts_with", "value": "Alpenblick"})"),
+       note("task-of-qualified-lead", "Tasks",
+            R"({"all": [{"field": "parent.status", "op": "equals", "value": "Qualified"},
+                              {"field": "status", "op": "changed"}]})")});
+  // A lead moves to the German account, then to the Austrian one.
+  h.db() << "UPDATE leads SET account_id = 'acc00003-0000-4000-8000-000000000000' WHERE id = :id",
+      soci::use(kLead);
+  h.db() << "UPDATE leads SET account_id = 'acc00001-0000-4000-8000-000000000000' WHERE id = :id",
+      soci::use(kLead);
+  // A contact linked to Alpenblick through accounts_contacts is saved.
+  h.db() << "UPDATE contacts SET title = 'CTO' WHERE id = 'con00001-0000-4000-8000-000000000000'";
+  // A task of the lead changes status, once while the lead is New, once when Qualified.
+  h.db() << "INSERT INTO tasks (id, name, status, parent_type, parent_id, deleted) VALUES "
+            "('tsk-rel-1', 'Call back', 'Not Started', 'Leads', :id, 0)",
+      soci::use(kLead);
+  h.db() << "UPDATE tasks SET status = 'In Progress' WHERE id = 'tsk-rel-1'";
+  h.drain();
+  h.save_lead("Qualified");
+  h.drain();
+  h.db() << "UPDATE tasks SET status = 'Completed' WHERE id = 'tsk-rel-1'";
+  h.drain();
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM notes WHERE name = 'german-account'") == 1);
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM notes WHERE name = 'alpenblick-contact'") == 1);
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM notes WHERE name = 'task-of-qualified-lead'") == 1);
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "crmflow/host/module_map.hpp"
+#include "crmflow/host/record_effects.hpp"
 #include "crmflow/host/workflow.hpp"
 
 namespace soci {
@@ -79,6 +80,9 @@ class Engine {
   void release(const std::vector<Event>& events);
   // Runs every workflow of the event inside the open transaction; throws on failure.
   void dispatch(const Event& event);
+  // One workflow on one event: judge, run the actions, write the audit row.
+  void run_workflow(const Workflow& w, const Event& event, Record& record, Record& before,
+                    RecordEffects& writer);
 
   soci::session& db_;
   const ModuleMap& map_;

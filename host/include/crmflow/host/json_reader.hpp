@@ -22,14 +22,17 @@ class JsonProblems {
  public:
   explicit JsonProblems(const std::filesystem::path& file) : file_(file.string()) {}
   void add(std::string_view path, std::string_view message) {
-    list_.push_back(fmt::format("{}: {}: {}", file_, path, message));
+    list_.push_back(fmt::format("{}: {}{}: {}", file_, context_, path, message));
   }
+  // Names what the following problems belong to, e.g. "workflow follow-up: ".
+  void set_context(std::string context) { context_ = std::move(context); }
   bool empty() const { return list_.empty(); }
   size_t size() const { return list_.size(); }
   std::vector<std::string> take() { return std::move(list_); }
 
  private:
   std::string file_;
+  std::string context_;
   std::vector<std::string> list_;
 };
 

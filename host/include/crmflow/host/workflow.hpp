@@ -51,6 +51,9 @@ struct Workflow {
   FireMode fire = FireMode::every_save;
   RunAs run_as;
   ConditionNode conditions;  // an empty `all` holds
+  // Fields of related records the conditions read ("account.billing_address_country"),
+  // fetched into the record before they are evaluated.
+  std::vector<std::string> related_fields;
   std::vector<ActionStep> actions;
 };
 

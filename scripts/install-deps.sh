@@ -13,7 +13,7 @@ packages=(
   libboost-dev libboost-filesystem-dev libboost-system-dev libboost-test-dev
   libsoci-dev libmariadb-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
-  libcurl4-openssl-dev libsodium-dev
+  libcurl4-openssl-dev libsodium-dev libhowardhinnant-date-dev tzdata
   # the private database server and its client
   mariadb-server-core mariadb-client-core
   # test peers

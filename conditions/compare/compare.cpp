@@ -7,7 +7,9 @@
 //
 // Text compares exactly (byte for byte, UTF-8). A JSON number compares as a number, so
 // 100 equals "100.000000" (a DECIMAL column) while "100" does not. gt/gte/lt/lte order
-// numbers, or ISO dates when the value is one. A NULL field has no value: it equals only
+// numbers, or ISO dates when the value is one, or relative dates: "now-14d", "today",
+// "today+1m", "date_expire-30d" (units min, h, d, w, m, y; computed by the host in its time
+// zone). A NULL field has no value: it equals only
 // null, is empty, and is neither greater nor less than anything; so is MySQL's zero date
 // "0000-00-00" for gt/gte/lt/lte.
 #include <crmflow/sdk.hpp>
@@ -17,6 +19,7 @@
 #include <vector>
 
 #include "ordered_value.hpp"
+#include "relative_date.hpp"
 
 namespace {
 
@@ -56,7 +59,8 @@ constexpr std::pair<std::string_view, Op> kOps[] = {{"equals", Op::equals},
                                                     {"lte", Op::lte}};
 
 // One operand from the parameters: null, text, a number, or a date (ordering operators).
-using Operand = std::variant<std::monostate, std::string, Number, DateTime>;
+using compare_plugin::RelativeDate;
+using Operand = std::variant<std::monostate, std::string, Number, DateTime, RelativeDate>;
 
 Operand operand_of(const Json& value, bool ordering, const std::string& where) {
   if (value.is_null()) {
@@ -69,6 +73,7 @@ Operand operand_of(const Json& value, bool ordering, const std::string& where) {
   const auto text = value.get<std::string>();
   if (!ordering) return text;
   if (auto date = DateTime::parse(text)) return *date;
+  if (auto relative = RelativeDate::parse(text)) return *relative;
   if (auto number = Number::parse(text)) return *number;
   throw Error(where +
               ": gt/gte/lt/lte need a number or an ISO date (YYYY-MM-DD[ HH:MM[:SS]]), found \"" +
@@ -154,10 +159,10 @@ class Compare final : public crmflow::sdk::Condition {
         return field && field->starts_with(std::get<std::string>(operands_.front()));
       case Op::ends_with:
         return field && field->ends_with(std::get<std::string>(operands_.front()));
-      case Op::gt: return order(field) > 0;
-      case Op::gte: return order(field) >= 0;
-      case Op::lt: return order(field) < 0;
-      case Op::lte: return order(field) <= 0;
+      case Op::gt: return order(call, field) > 0;
+      case Op::gte: return order(call, field) >= 0;
+      case Op::lt: return order(call, field) < 0;
+      case Op::lte: return order(call, field) <= 0;
     }
     return false;
   }
@@ -173,12 +178,16 @@ class Compare final : public crmflow::sdk::Condition {
   }
 
   // The field against the single ordering operand; unordered when the field has no value.
-  std::partial_ordering order(const std::optional<std::string_view>& field) const {
+  std::partial_ordering order(const crmflow::sdk::Call& call,
+                              const std::optional<std::string_view>& field) const {
     // MySQL's zero date is how a lax CRM stores "no date".
     if (!field || is_blank(*field) || field->starts_with("0000-00-00")) {
       return std::partial_ordering::unordered;
     }
     const Operand& operand = operands_.front();
+    if (const auto* relative = std::get_if<RelativeDate>(&operand)) {
+      return order_relative(call, *field, *relative);
+    }
     if (const auto* date = std::get_if<DateTime>(&operand)) {
       const auto value = DateTime::parse(*field);
       if (!value)
@@ -189,6 +198,27 @@ class Compare final : public crmflow::sdk::Condition {
     if (!value)
       throw Error("field '" + field_ + "': \"" + std::string(*field) + "\" is not a number");
     return *value <=> std::get<Number>(operand);
+  }
+
+  // The field against a time the host computes: now/today or another field, moved.
+  std::partial_ordering order_relative(const crmflow::sdk::Call& call, std::string_view field,
+                                       const RelativeDate& relative) const {
+    const auto value = DateTime::parse(field);
+    if (!value) {
+      throw Error("field '" + field_ + "': \"" + std::string(field) + "\" is not an ISO date");
+    }
+    std::string base;
+    if (!relative.field.empty()) {
+      const auto other = call.field(relative.field);
+      if (!other || is_blank(*other) || other->starts_with("0000-00-00")) {
+        return std::partial_ordering::unordered;
+      }
+      base = std::string(*other);
+    }
+    const auto threshold =
+        DateTime::parse(call.shift_time(base, relative.amount, relative.unit, relative.today));
+    if (!threshold) return std::partial_ordering::unordered;
+    return *value <=> *threshold;
   }
 
   std::string field_;

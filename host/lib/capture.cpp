@@ -149,12 +149,30 @@ std::string image_value(std::string_view row, const Column& column) {
   return ref;
 }
 
+// A table view of a module (see main_view and custom_view below) is the custom one when its
+// table is the module's custom table.
+bool is_custom_view(const Module& module) {
+  return !module.custom_table.empty() && module.table == module.custom_table;
+}
+
 std::string image(const Module& module, std::string_view row) {
   std::string out = "JSON_OBJECT(";
   for (size_t i = 0; i < module.columns.size(); ++i) {
     const Column& c = module.columns[i];
     out += fmt::format("{}\n        {}, {}", i == 0 ? "" : ",", sql_literal(c.name),
                        image_value(row, c));
+  }
+  // The main table's images carry the custom fields as the custom row holds them now (NULL
+  // when there is no custom row yet), so every event of the record shows all its fields.
+  if (!module.custom_table.empty() && !is_custom_view(module)) {
+    const Column* id = module.column(module.id_column);
+    for (const Column& c : module.custom_table_columns) {
+      if (c.name == module.custom_id_column) continue;
+      out += fmt::format(",\n        {}, (SELECT {} FROM {} `crmflow_c` WHERE `crmflow_c`.{} = {})",
+                         sql_literal(c.name), image_value("`crmflow_c`", c),
+                         quote_identifier(module.custom_table),
+                         quote_identifier(module.custom_id_column), column_ref(row, *id));
+    }
   }
   return out + ")";
 }
@@ -173,6 +191,15 @@ std::string changed_condition(const Module& module) {
     out += fmt::format("{}NOT ({} <=> {})", i == 0 ? "" : "\n     OR ", new_value, old_value);
   }
   return out;
+}
+
+// Every column NULL: the new image of a deleted custom row.
+std::string null_image(const Module& module) {
+  std::string out = "JSON_OBJECT(";
+  for (size_t i = 0; i < module.columns.size(); ++i) {
+    out += fmt::format("{}{}, NULL", i == 0 ? "" : ", ", sql_literal(module.columns[i].name));
+  }
+  return out + ")";
 }
 
 std::string user_column(const Module& module) {
@@ -203,7 +230,11 @@ std::string event_insert(const Module& module, Event event) {
   const std::string user = user_column(module);
   const Column* user_col = user.empty() ? nullptr : module.column(user);
   std::string kind = "'saved'";
-  if (event == Event::remove) {
+  const bool custom = is_custom_view(module);
+  if (custom) {
+    // A custom row comes and goes with its record: its own insert or delete is a save of the
+    // record's custom fields (the main table's triggers report the record's insert/delete).
+  } else if (event == Event::remove) {
     kind = "'deleted'";
   } else if (event == Event::update && !module.deleted_column.empty()) {
     const Column* deleted = module.column(module.deleted_column);
@@ -220,9 +251,11 @@ std::string event_insert(const Module& module, Event event) {
       "      {},\n"
       "      {},\n"
       "      {}, LEFT(@crmflow_cause, 255), COALESCE(@crmflow_depth, 0), UTC_TIMESTAMP(6));",
-      sql_literal(module.name), column_ref(row, *id), kind, event == Event::insert ? 1 : 0,
+      sql_literal(module.name), column_ref(row, *id), kind,
+      event == Event::insert && !custom ? 1 : 0,
       event == Event::insert ? "NULL" : image(module, "OLD"),
-      event == Event::remove ? "NULL" : image(module, "NEW"),
+      event == Event::remove ? (custom ? null_image(module) : std::string("NULL"))
+                             : image(module, "NEW"),
       user_col != nullptr ? column_ref(row, *user_col) : "NULL");
 }
 
@@ -279,10 +312,38 @@ std::string columns_json(const std::vector<std::string>& names) {
   return out;
 }
 
+// The columns a table's triggers are written for: the main table's own, then (for a module
+// with a custom table) the custom fields its images read, so drift of either shows.
 std::vector<std::string> column_names(const Module& module) {
   std::vector<std::string> names;
   for (const Column& c : module.columns) names.push_back(c.name);
+  if (!module.custom_table.empty() && !is_custom_view(module)) {
+    for (const Column& c : module.custom_table_columns) {
+      if (c.name != module.custom_id_column) names.push_back(c.name);
+    }
+  }
   return names;
+}
+
+// The module as its main table's triggers see it: the table's own columns only.
+Module main_view(const Module& module) {
+  Module view = module;
+  std::erase_if(view.columns, [](const Column& c) { return c.custom; });
+  return view;
+}
+
+// The module as its custom table's triggers see it: events of the module, keyed by the
+// custom table's id column, with images of the custom table's columns.
+Module custom_view(const Module& module) {
+  Module view;
+  view.name = module.name;
+  view.table = module.custom_table;
+  view.id_column = module.custom_id_column;
+  view.custom_table = module.custom_table;
+  view.custom_id_column = module.custom_id_column;
+  view.columns = module.custom_table_columns;
+  for (Column& c : view.columns) c.custom = false;
+  return view;
 }
 
 std::string signature(const Module& module, const TriggerKind& kind) {
@@ -545,7 +606,9 @@ std::string_view state_name(CaptureState state) noexcept {
   return "unknown";
 }
 
-std::vector<std::string> capture_trigger_sql(const Module& module) {
+namespace {
+
+std::vector<std::string> table_trigger_sql(const Module& module) {
   std::vector<std::string> statements;
   if (module.columns.empty() || module.column(module.id_column) == nullptr) return statements;
   for (const TriggerKind& kind : kTriggers) {
@@ -553,6 +616,8 @@ std::vector<std::string> capture_trigger_sql(const Module& module) {
   }
   return statements;
 }
+
+}  // namespace
 
 std::vector<std::string> check_capture_privileges(soci::session& db) {
   std::vector<std::string> problems;
@@ -606,11 +671,15 @@ std::vector<std::string> check_capture_privileges(soci::session& db) {
   return problems;
 }
 
-std::expected<void, std::string> install_capture(soci::session& db, const Module& module,
-                                                 const CaptureOptions& options) {
+namespace {
+
+TableCapture table_status(soci::session& db, const Module& module);
+
+std::expected<void, std::string> install_table(soci::session& db, const Module& module,
+                                               const CaptureOptions& options) {
   try {
     if (auto problem = unusable(db, module)) return std::unexpected(*problem);
-    const TableCapture before = capture_status(db, module);
+    const TableCapture before = table_status(db, module);
     if (before.state == CaptureState::installed) return {};
     const bool mariadb = is_mariadb(db);
     DdlSession session(db, options);
@@ -655,8 +724,8 @@ std::expected<void, std::string> install_capture(soci::session& db, const Module
   }
 }
 
-std::expected<void, std::string> remove_capture(soci::session& db, const Module& module,
-                                                const CaptureOptions& options) {
+std::expected<void, std::string> remove_table(soci::session& db, const Module& module,
+                                              const CaptureOptions& options) {
   try {
     DdlSession session(db, options);
     for (const TriggerKind& kind : kTriggers) {
@@ -672,7 +741,7 @@ std::expected<void, std::string> remove_capture(soci::session& db, const Module&
   }
 }
 
-TableCapture capture_status(soci::session& db, const Module& module) {
+TableCapture table_status(soci::session& db, const Module& module) {
   TableCapture status;
   status.module = module.name;
   status.table = module.table;
@@ -755,6 +824,50 @@ TableCapture capture_status(soci::session& db, const Module& module) {
   }
   status.state = CaptureState::installed;
   return status;
+}
+
+}  // namespace
+
+std::vector<std::string> capture_trigger_sql(const Module& module) {
+  std::vector<std::string> statements = table_trigger_sql(main_view(module));
+  if (!module.custom_table.empty() && !statements.empty()) {
+    for (std::string& sql : table_trigger_sql(custom_view(module))) {
+      statements.push_back(std::move(sql));
+    }
+  }
+  return statements;
+}
+
+std::expected<void, std::string> install_capture(soci::session& db, const Module& module,
+                                                 const CaptureOptions& options) {
+  // The custom table first: once the main table reports, the custom fields are covered too.
+  if (!module.custom_table.empty()) {
+    if (auto done = install_table(db, custom_view(module), options); !done) return done;
+  }
+  return install_table(db, main_view(module), options);
+}
+
+std::expected<void, std::string> remove_capture(soci::session& db, const Module& module,
+                                                const CaptureOptions& options) {
+  if (auto done = remove_table(db, main_view(module), options); !done) return done;
+  if (!module.custom_table.empty()) return remove_table(db, custom_view(module), options);
+  return {};
+}
+
+TableCapture capture_status(soci::session& db, const Module& module) {
+  TableCapture main = table_status(db, main_view(module));
+  if (module.custom_table.empty() || main.state != CaptureState::installed) return main;
+  TableCapture custom = table_status(db, custom_view(module));
+  if (custom.state == CaptureState::installed) return main;
+  // The main table is fine but its custom table is not: the capture of the module is partial
+  // (custom fields unrecorded) or drifted; the detail names the custom table.
+  if (custom.state == CaptureState::missing) {
+    custom.state = CaptureState::partial;
+    custom.detail = fmt::format("no triggers on the custom table '{}'", module.custom_table);
+  } else {
+    custom.detail = fmt::format("custom table '{}': {}", module.custom_table, custom.detail);
+  }
+  return custom;
 }
 
 }  // namespace crmflow

@@ -108,11 +108,12 @@ void read_crm(const json& root, const fs::path& base, HostConfig& config, JsonPr
   if (!module_map.empty()) config.module_map = (base / module_map).lexically_normal();
   if (!workflows.empty()) config.workflows_dir = (base / workflows).lexically_normal();
   read(root, "clock_offset_seconds", "(top)", config.clock_offset_seconds, problems);
+  read(root, "time_zone", "(top)", config.time_zone, problems);
   if (const auto engine = root.find("engine"); engine != root.end()) {
     if (!engine->is_object()) return problems.add("engine", "expected an object");
     reject_unknown_keys(*engine, "engine",
                         {"batch_size", "lease_seconds", "max_attempts", "depth_limit",
-                         "idle_poll_ms", "lock_wait_timeout_seconds"},
+                         "idle_poll_ms", "lock_wait_timeout_seconds", "settle_ms"},
                         problems);
     EngineSettings& e = config.engine;
     read(*engine, "batch_size", "engine", e.batch_size, problems);
@@ -121,6 +122,8 @@ void read_crm(const json& root, const fs::path& base, HostConfig& config, JsonPr
     read(*engine, "depth_limit", "engine", e.depth_limit, problems);
     read(*engine, "idle_poll_ms", "engine", e.idle_poll_ms, problems);
     read(*engine, "lock_wait_timeout_seconds", "engine", e.lock_wait_timeout_seconds, problems);
+    read(*engine, "settle_ms", "engine", e.settle_ms, problems);
+    if (e.settle_ms > 60000) problems.add("engine.settle_ms", "must be at most 60000");
     if (e.batch_size == 0) problems.add("engine.batch_size", "must be at least 1");
     if (e.max_attempts == 0) problems.add("engine.max_attempts", "must be at least 1");
     if (e.lease_seconds == 0) problems.add("engine.lease_seconds", "must be at least 1");
@@ -190,7 +193,7 @@ std::expected<HostConfig, std::vector<std::string>> parse_host_config(std::strin
   reject_unknown_keys(
       *root, "(top)",
       {"plugin_dirs", "plugins", "database", "log", "call_deadline_ms", "module_map", "workflows",
-       "engine", "capture", "retention", "clock_offset_seconds"},
+       "engine", "capture", "retention", "clock_offset_seconds", "time_zone"},
       problems);
 
   HostConfig config;

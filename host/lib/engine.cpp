@@ -59,6 +59,71 @@ void write_audit(soci::session& db, const Event& event, const std::string& workf
       soci::use(error, error_ind), soci::use(owner);
 }
 
+// Folds the record's pending events written within `settle` of the claimed head (same cause
+// and depth, never tried) into the head row, and deletes them, inside the claim transaction.
+// Old image: per field the value of the earliest event that has one; new image: per field
+// the newest; is_new if one was an insert; 'deleted' if one was a delete (new image NULL
+// when the last one without a new image came after every save).
+void fold_into_head(soci::session& db, uint64_t head, std::chrono::milliseconds settle) {
+  const long long settle_us = std::chrono::duration_cast<std::chrono::microseconds>(settle).count();
+  const long long head_id = static_cast<long long>(head);
+  std::vector<long long> folded;
+  bool is_new = false, deleted = false, has_old = false, new_gone = false;
+  nlohmann::json old_image = nlohmann::json::object(), new_image = nlohmann::json::object();
+  std::string user;
+  soci::indicator user_ind = soci::i_null;
+  soci::rowset<soci::row> rows =
+      (db.prepare << fmt::format(
+           "SELECT f.id, f.kind, f.is_new, f.old_image, f.new_image, f.crm_user_id "
+           "FROM crmflow_event h JOIN crmflow_event f ON f.module = h.module AND "
+           "f.record_id = h.record_id AND f.id >= h.id AND "
+           "f.created_at <= TIMESTAMPADD(MICROSECOND, {}, h.created_at) AND "
+           "f.cause <=> h.cause AND f.depth = h.depth AND (f.id = h.id OR f.attempts = 0) "
+           "WHERE h.id = :head ORDER BY f.id FOR UPDATE",
+           settle_us),
+       soci::use(head_id));
+  for (const soci::row& row : rows) {
+    const long long id = row.get<long long>(0);
+    if (id != head_id) folded.push_back(id);
+    if (row.get<std::string>(1) == "deleted") deleted = true;
+    if (row.get<int>(2) != 0) is_new = true;
+    if (row.get_indicator(3) == soci::i_ok) {
+      has_old = true;
+      const nlohmann::json image = nlohmann::json::parse(row.get<std::string>(3));
+      for (const auto& [field, value] : image.items()) {
+        if (!old_image.contains(field)) old_image[field] = value;
+      }
+    }
+    if (row.get_indicator(4) == soci::i_ok) {
+      new_gone = false;
+      const nlohmann::json image = nlohmann::json::parse(row.get<std::string>(4));
+      for (const auto& [field, value] : image.items()) {
+        new_image[field] = value;
+      }
+    } else {
+      new_gone = true;
+    }
+    if (row.get_indicator(5) == soci::i_ok) {
+      user = row.get<std::string>(5);
+      user_ind = soci::i_ok;
+    }
+  }
+  if (folded.empty()) return;
+  const std::string kind = deleted ? "deleted" : "saved";
+  const int is_new_flag = is_new ? 1 : 0;
+  const std::string old_text = old_image.dump(), new_text = new_image.dump();
+  soci::indicator old_ind = has_old && !is_new ? soci::i_ok : soci::i_null;
+  soci::indicator new_ind = new_gone ? soci::i_null : soci::i_ok;
+  db << "UPDATE crmflow_event SET kind = :kind, is_new = :is_new, old_image = :old, new_image = "
+        ":new, crm_user_id = :user WHERE id = :id",
+      soci::use(kind), soci::use(is_new_flag), soci::use(old_text, old_ind),
+      soci::use(new_text, new_ind), soci::use(user, user_ind), soci::use(head_id);
+  std::vector<uint64_t> ids(folded.begin(), folded.end());
+  db << fmt::format("DELETE FROM crmflow_event WHERE id IN ({})", id_list(ids));
+  spdlog::debug("event {}: folded {} later event(s) of the record into it: {}", head, folded.size(),
+                id_list(ids));
+}
+
 }  // namespace
 
 RecordImage parse_image(const std::string& text) {
@@ -132,13 +197,22 @@ std::vector<Event> Engine::claim() {
     // order, also across hosts. The heads come from a loose scan of the (module, record_id,
     // id) index — one dive per record with pending events — so a backlog piled up on a few
     // records costs a few dives, not a scan of every event behind them.
+    // With a settle window, a record's head waits until the window after it has passed, so
+    // the record's other statements of the same save have arrived (and are folded below).
+    const long long settle_us =
+        std::chrono::duration_cast<std::chrono::microseconds>(options_.settle).count();
+    const std::string settled =
+        settle_us > 0
+            ? fmt::format(" AND e.created_at < TIMESTAMPADD(MICROSECOND, -{}, UTC_TIMESTAMP(6))",
+                          settle_us)
+            : std::string();
     const std::string sql = fmt::format(
         "SELECT e.id FROM crmflow_event e "
         "JOIN (SELECT MIN(id) AS head FROM crmflow_event GROUP BY module, record_id) h "
         "ON e.id = h.head "
-        "WHERE (e.lease_until IS NULL OR e.lease_until < UTC_TIMESTAMP(6)) AND e.attempts {} "
+        "WHERE (e.lease_until IS NULL OR e.lease_until < UTC_TIMESTAMP(6)) AND e.attempts {}{} "
         "ORDER BY e.id LIMIT {} FOR UPDATE SKIP LOCKED",
-        retry ? "> 0" : "= 0", retry ? 1u : options_.batch_size);
+        retry ? "> 0" : "= 0", settled, retry ? 1u : options_.batch_size);
     soci::rowset<long long> rows = db_.prepare << sql;
     for (const long long id : rows) ids.push_back(static_cast<uint64_t>(id));
     if (!ids.empty()) break;
@@ -153,6 +227,9 @@ std::vector<Event> Engine::claim() {
       "lease_until = TIMESTAMPADD(SECOND, :lease, UTC_TIMESTAMP(6)) WHERE id IN ({})",
       id_list(ids)),
       soci::use(options_.owner), soci::use(lease_seconds);
+  if (options_.settle.count() > 0) {
+    for (const uint64_t id : ids) fold_into_head(db_, id, options_.settle);
+  }
 
   std::vector<Event> events;
   soci::rowset<soci::row> rows =

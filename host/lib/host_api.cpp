@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "crmflow/host/call_context.hpp"
+#include "crmflow/host/host_clock.hpp"
 
 namespace crmflow {
 namespace {
@@ -156,6 +157,24 @@ void last_error(crmflow_call* call, crmflow_str* out) {
   *out = str(call->error);
 }
 
+int32_t shift_time(crmflow_call* call, crmflow_str base, int64_t amount, uint32_t unit,
+                   uint32_t flags, crmflow_str* out) {
+  auto start =
+      base.len == 0 ? std::expected<SysSeconds, std::string>(now()) : parse_utc(view(base));
+  if (!start) {
+    call->error = start.error();
+    return CRMFLOW_ERROR;
+  }
+  const auto shifted = shift(*start, amount, unit, (flags & CRMFLOW_TIME_START_OF_DAY) != 0);
+  if (!shifted) {
+    call->error = shifted.error();
+    return CRMFLOW_ERROR;
+  }
+  call->result = format_utc(*shifted);
+  *out = str(call->result);
+  return CRMFLOW_OK;
+}
+
 constexpr crmflow_host_api kHostApi = {
     sizeof(crmflow_host_api),
     CRMFLOW_ABI_MAJOR,
@@ -172,6 +191,7 @@ constexpr crmflow_host_api kHostApi = {
     &link_records,
     &run_as_user,
     &last_error,
+    &shift_time,
 };
 
 }  // namespace

@@ -70,9 +70,13 @@ Module read_module(const std::string& name, const Json& object, JsonProblems& pr
   const std::string path = "modules." + name;
   Module m;
   m.name = name;
-  reject_unknown_keys(object, path, {"table", "id", "deleted", "users", "activity", "relations"},
-                      problems);
+  reject_unknown_keys(
+      object, path,
+      {"table", "id", "deleted", "users", "activity", "relations", "custom_table", "custom_id"},
+      problems);
   read_required(object, "table", path, m.table, problems);
+  read(object, "custom_table", path, m.custom_table, problems);
+  read(object, "custom_id", path, m.custom_id_column, problems);
   read(object, "id", path, m.id_column, problems);
   read(object, "deleted", path, m.deleted_column, problems);
   read(object, "activity", path, m.activity, problems);
@@ -191,27 +195,61 @@ std::expected<ModuleMap, std::vector<std::string>> load_module_map(
   return map;
 }
 
+namespace {
+
+std::vector<Column> table_columns(soci::session& db, const std::string& table) {
+  std::vector<Column> columns;
+  soci::rowset<soci::row> rows = (db.prepare << R"(
+      SELECT column_name, data_type, CAST(character_maximum_length AS SIGNED), is_nullable
+      FROM information_schema.columns
+      WHERE table_schema = DATABASE() AND table_name = :t
+      ORDER BY ordinal_position)",
+                                  soci::use(table));
+  for (const soci::row& row : rows) {
+    Column c;
+    c.name = row.get<std::string>(0);
+    c.data_type = row.get<std::string>(1);
+    if (row.get_indicator(2) == soci::i_ok) {
+      c.max_length = static_cast<uint64_t>(row.get<long long>(2));
+    }
+    c.nullable = row.get<std::string>(3) == "YES";
+    columns.push_back(std::move(c));
+  }
+  return columns;
+}
+
+}  // namespace
+
 std::vector<std::string> introspect(soci::session& db, ModuleMap& map) {
   std::vector<std::string> problems;
   for (Module& m : map.modules) {
-    m.columns.clear();
-    soci::rowset<soci::row> rows = (db.prepare << R"(
-        SELECT column_name, data_type, CAST(character_maximum_length AS SIGNED), is_nullable
-        FROM information_schema.columns
-        WHERE table_schema = DATABASE() AND table_name = :t
-        ORDER BY ordinal_position)",
-                                    soci::use(m.table));
-    for (const soci::row& row : rows) {
-      Column c;
-      c.name = row.get<std::string>(0);
-      c.data_type = row.get<std::string>(1);
-      if (row.get_indicator(2) == soci::i_ok) {
-        c.max_length = static_cast<uint64_t>(row.get<long long>(2));
-      }
-      c.nullable = row.get<std::string>(3) == "YES";
-      m.columns.push_back(std::move(c));
-    }
+    m.columns = table_columns(db, m.table);
+    m.custom_table_columns.clear();
     const std::string where = fmt::format("{}: module {}", map.file.string(), m.name);
+    if (!m.custom_table.empty() && !m.columns.empty()) {
+      m.custom_table_columns = table_columns(db, m.custom_table);
+      if (m.custom_table_columns.empty()) {
+        problems.push_back(fmt::format("{}: custom table '{}' does not exist in the database",
+                                       where, m.custom_table));
+      } else if (std::ranges::find(m.custom_table_columns, m.custom_id_column, &Column::name) ==
+                 m.custom_table_columns.end()) {
+        problems.push_back(fmt::format("{}: the custom id column '{}' is not in table '{}'", where,
+                                       m.custom_id_column, m.custom_table));
+      }
+      for (const Column& c : m.custom_table_columns) {
+        if (c.name == m.custom_id_column) continue;
+        if (m.column(c.name) != nullptr) {
+          problems.push_back(
+              fmt::format("{}: custom field '{}' of table '{}' is also a column of '{}'", where,
+                          c.name, m.custom_table, m.table));
+          continue;
+        }
+        Column custom = c;
+        custom.custom = true;
+        custom.nullable = true;  // the custom row may not exist yet
+        m.columns.push_back(std::move(custom));
+      }
+    }
     if (m.columns.empty()) {
       problems.push_back(
           fmt::format("{}: table '{}' does not exist in the database", where, m.table));

@@ -12,6 +12,7 @@
 #include "crmflow/host/capture.hpp"
 #include "crmflow/host/database.hpp"
 #include "crmflow/host/engine.hpp"
+#include "crmflow/host/host_clock.hpp"
 #include "crmflow/host/retention.hpp"
 
 namespace crmflow {
@@ -26,6 +27,16 @@ void pause(std::chrono::milliseconds duration, const std::atomic<bool>& stop) {
     std::this_thread::sleep_for(
         std::min<Clock::duration>(std::chrono::milliseconds(20), until - Clock::now()));
   }
+}
+
+// "Now" follows the database's clock: measure how far it is from this machine's.
+void measure_database_skew(soci::session& db) {
+  std::string text;
+  const auto before = std::chrono::system_clock::now();
+  db << "SELECT DATE_FORMAT(UTC_TIMESTAMP(6), '%Y-%m-%d %H:%i:%s')", soci::into(text);
+  const auto parsed = parse_utc(text);
+  if (!parsed) return;
+  set_database_skew(std::chrono::duration_cast<std::chrono::microseconds>(*parsed - before));
 }
 
 }  // namespace
@@ -102,6 +113,7 @@ void Runner::reconnect() {
     if (fresh) {
       apply_session_settings(**fresh, config_.engine.lock_wait_timeout_seconds);
       db_ = std::move(*fresh);
+      measure_database_skew(*db_);
       spdlog::info("reconnected to {}", describe(config_.database));
       return;
     }
@@ -113,6 +125,7 @@ void Runner::reconnect() {
 
 int Runner::run() {
   apply_session_settings(*db_, config_.engine.lock_wait_timeout_seconds);
+  measure_database_skew(*db_);
   check_capture(true);
 
   EngineOptions options;
@@ -121,6 +134,7 @@ int Runner::run() {
   options.lease = std::chrono::seconds(config_.engine.lease_seconds);
   options.max_attempts = config_.engine.max_attempts;
   options.depth_limit = config_.engine.depth_limit;
+  options.settle = std::chrono::milliseconds(config_.engine.settle_ms);
   options.call_deadline = config_.call_deadline;
   options.clock_offset_seconds = config_.clock_offset_seconds;
   auto engine = std::make_unique<Engine>(*db_, map_, workflows_, options);

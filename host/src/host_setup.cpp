@@ -6,6 +6,7 @@
 #include "commands.hpp"
 #include "crmflow/host/database.hpp"
 #include "crmflow/host/enabled_plugins.hpp"
+#include "crmflow/host/host_clock.hpp"
 #include "crmflow/host/logging.hpp"
 #include "crmflow/host/store_schema.hpp"
 
@@ -27,6 +28,12 @@ std::unique_ptr<Host> open_host(const GlobalOptions& options) {
       options.log_format.empty() ? host->config.log.format : options.log_format;
   setup_logging(level, format);  // both were validated by the config reader or CLI11
 
+  if (const auto clock = configure_clock(host->config.time_zone,
+                                         std::chrono::seconds(host->config.clock_offset_seconds));
+      !clock) {
+    host->problems.push_back(host->config.file.string() + ": time_zone: " + clock.error());
+    return host;
+  }
   host->problems = load_enabled_plugins(host->config, host->plugins);
   return host;
 }

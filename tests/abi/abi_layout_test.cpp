@@ -74,6 +74,19 @@ BOOST_AUTO_TEST_CASE(crmflow_host_api_v1_1_layout) {
   BOOST_TEST(CRMFLOW_LINK_TO_RECORD == 1);
 }
 
+BOOST_AUTO_TEST_CASE(crmflow_host_api_v1_2_layout) {
+  BOOST_TEST(CRMFLOW_ABI_MINOR >= 2);
+  BOOST_TEST(sizeof(crmflow_host_api) >= 112u);
+  BOOST_TEST(offsetof(crmflow_host_api, shift_time) == 104u);
+  BOOST_TEST(CRMFLOW_UNIT_MINUTE == 1);
+  BOOST_TEST(CRMFLOW_UNIT_HOUR == 2);
+  BOOST_TEST(CRMFLOW_UNIT_DAY == 3);
+  BOOST_TEST(CRMFLOW_UNIT_WEEK == 4);
+  BOOST_TEST(CRMFLOW_UNIT_MONTH == 5);
+  BOOST_TEST(CRMFLOW_UNIT_YEAR == 6);
+  BOOST_TEST(CRMFLOW_TIME_START_OF_DAY == 1);
+}
+
 BOOST_AUTO_TEST_CASE(crmflow_component_v1_0_layout) {
   BOOST_TEST(sizeof(crmflow_component) >= 104u);
   BOOST_TEST(offsetof(crmflow_component, struct_size) == 0u);

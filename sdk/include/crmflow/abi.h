@@ -20,7 +20,7 @@
  *    not change after create() returns; per-call state lives on the stack of the call.
  *  - Plugins are never unloaded while the host runs.
  *
- * The part between the FROZEN markers is ABI v1 (1.0, and 1.1 appended). Its text is
+ * The part between the FROZEN markers is ABI v1 (1.0, with 1.1 and 1.2 appended). Its text is
  * hashed by the ABI guard test (tests/abi): changing it fails CI until the change is made
  * deliberately. tests/abi/v1.0 keeps the 1.0 header as released; plugins built against it
  * keep loading.
@@ -54,7 +54,7 @@
 /* ==== BEGIN FROZEN ABI v1 ==== */
 
 #define CRMFLOW_ABI_MAJOR 1
-#define CRMFLOW_ABI_MINOR 1
+#define CRMFLOW_ABI_MINOR 2
 #define CRMFLOW_ENTRY_POINT "crmflow_plugin_query"
 
 /* Status codes returned across the ABI. Anything but CRMFLOW_OK comes with a message
@@ -163,9 +163,32 @@ typedef struct crmflow_host_api {
    * none), so a plugin can add context or decide; valid until the next service call. */
   void (*last_error)(crmflow_call* call, crmflow_str* out);
 
+  /* ---- v1.2: time ---- */
+
+  /* Moves a time by `amount` units (CRMFLOW_UNIT_*) and writes the result to *out as UTC
+   * text "YYYY-MM-DD HH:MM:SS" (valid during the call). `base` is UTC text as the CRM stores
+   * dates ("YYYY-MM-DD" or "YYYY-MM-DD HH:MM[:SS]"); empty means the host's clock, "now".
+   * Days, weeks, months and years are calendar steps in the host's configured time zone
+   * (the local wall-clock time is kept across daylight-saving changes); minutes and hours
+   * are exact durations. With CRMFLOW_TIME_START_OF_DAY the result is then moved back to
+   * the start of its local day. CRMFLOW_ERROR for a base that is not such a date. */
+  int32_t (*shift_time)(crmflow_call* call, crmflow_str base, int64_t amount, uint32_t unit,
+                        uint32_t flags, crmflow_str* out);
+
   /* Later minors append services here: related records, emit events, schedule jobs,
    * render templates. */
 } crmflow_host_api;
+
+/* v1.2: units and flags of shift_time. */
+enum {
+  CRMFLOW_UNIT_MINUTE = 1,
+  CRMFLOW_UNIT_HOUR = 2,
+  CRMFLOW_UNIT_DAY = 3,
+  CRMFLOW_UNIT_WEEK = 4,
+  CRMFLOW_UNIT_MONTH = 5,
+  CRMFLOW_UNIT_YEAR = 6
+};
+enum { CRMFLOW_TIME_START_OF_DAY = 1 };
 
 /* v1.1: flags of create_record. */
 enum { CRMFLOW_LINK_TO_RECORD = 1 };

@@ -165,6 +165,19 @@ class Call {
     return text_of(api_->run_as_user);
   }
 
+  // ---- Time (ABI 1.2) ----
+
+  // `base` (UTC text; empty: the host's "now") moved by amount × unit (CRMFLOW_UNIT_*) in the
+  // host's time zone, as UTC text "YYYY-MM-DD HH:MM:SS". Throws Error for a bad base.
+  std::string shift_time(std::string_view base, long long amount, uint32_t unit,
+                         bool start_of_day = false) const {
+    require(offsetof(crmflow_host_api, shift_time), "shift_time");
+    crmflow_str out{};
+    check(api_->shift_time(call_, to_str(base), amount, unit,
+                           start_of_day ? uint32_t{CRMFLOW_TIME_START_OF_DAY} : uint32_t{0}, &out));
+    return std::string(to_view(out));
+  }
+
   const crmflow_host_api* api() const noexcept { return api_; }
   crmflow_call* raw() const noexcept { return call_; }
 

@@ -38,6 +38,9 @@ struct EngineSettings {
   unsigned depth_limit = 5;
   unsigned idle_poll_ms = 500;  // the longest pause between polls when there is nothing to do
   unsigned lock_wait_timeout_seconds = 2;
+  // Wait this long after a record's first pending event and fold the record's events of that
+  // window into one (0: no wait; SuiteCRM/1CRM write _cstm and relation rows separately).
+  unsigned settle_ms = 0;
 };
 
 struct CaptureSettings {
@@ -64,7 +67,9 @@ struct HostConfig {
   EngineSettings engine;
   CaptureSettings capture;
   RetentionSettings retention;
-  int clock_offset_seconds = 0;  // "now" = the database's UTC_TIMESTAMP() + this (tests, demo)
+  int clock_offset_seconds = 0;
+  std::string time_zone = "UTC";  // IANA name: calendar steps and "today" happen here  // "now" =
+                                  // the database's UTC_TIMESTAMP() + this (tests, demo)
 };
 
 // Reads and validates a host config. Relative plugin directories are resolved against the

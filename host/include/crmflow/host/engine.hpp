@@ -25,6 +25,11 @@ struct EngineOptions {
   unsigned depth_limit = 5;        // chained events deeper than this are not handled further
   std::chrono::milliseconds call_deadline{2000};
   int clock_offset_seconds = 0;  // "now" is the database's UTC_TIMESTAMP() plus this
+  // A record's events are claimed only this long after the first of them was written, and
+  // the pending events of the record written within that window are folded into one (CRMs
+  // that save one record in several autocommitted statements, e.g. <table>_cstm first).
+  // Zero: no delay, no folding.
+  std::chrono::milliseconds settle{0};
 };
 
 // A captured change, as claimed from crmflow_event.

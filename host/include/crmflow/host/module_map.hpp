@@ -20,6 +20,7 @@ struct Column {
   std::string data_type;               // e.g. "varchar", "decimal", "datetime"
   std::optional<uint64_t> max_length;  // characters, for char/varchar/text
   bool nullable = true;
+  bool custom = false;  // lives in the module's custom table (<table>_cstm), not in its table
   bool is_decimal() const {
     return data_type == "decimal" || data_type == "float" || data_type == "double";
   }
@@ -43,13 +44,20 @@ struct Module {
   std::string name;  // e.g. "Leads"
   std::string table;
   std::string id_column = "id";
+  // SugarCRM lineage: custom fields live in a second table (e.g. leads_cstm) keyed by
+  // custom_id_column; empty when the module has none.
+  std::string custom_table;
+  std::string custom_id_column = "id_c";
   std::string deleted_column;  // soft delete: 0 → 1 is a delete; empty if the table has none
   std::string assigned_user_column;
   std::string created_by_column;
   std::string modified_by_column;
   bool activity = false;
   std::vector<Relation> relations;
-  std::vector<Column> columns;  // from information_schema (introspect), in table order
+  // From information_schema (introspect), in table order; then the custom table's columns
+  // (without its id column), marked custom.
+  std::vector<Column> columns;
+  std::vector<Column> custom_table_columns;  // all of the custom table's columns, id included
 
   const Column* column(std::string_view column_name) const;
   const Relation* relation(std::string_view relation_name) const;
@@ -76,9 +84,10 @@ struct ModuleMap {
 std::expected<ModuleMap, std::vector<std::string>> load_module_map(
     const std::filesystem::path& file);
 
-// Fills every module's columns from information_schema of the connected database.
+// Fills every module's columns from information_schema of the connected database, the
+// custom table's columns (marked custom) after the table's own.
 // Problems: a table that does not exist; a mapped column (id, deleted, users, relation
-// columns) that the table lacks.
+// columns) that the table lacks; a custom table that does not exist or lacks its id column.
 std::vector<std::string> introspect(soci::session& db, ModuleMap& map);
 
 }  // namespace crmflow

@@ -24,6 +24,7 @@
 // * utf8mb4_bin is a PAD SPACE collation ('a' = 'a '), so change detection compares
 //   CAST(... AS BINARY) values, which see letter case and trailing blanks.
 #include "crmflow/host/capture.hpp"
+#include "crmflow/host/sql_text.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -76,15 +77,6 @@ uint64_t fnv1a64(std::string_view text) {
   return hash;
 }
 
-std::string quote_identifier(std::string_view name) {
-  std::string out = "`";
-  for (const char c : name) {
-    if (c == '`') out += '`';
-    out += c;
-  }
-  return out + "`";
-}
-
 // Characters that mean the same inside '...' under every sql_mode (no quote, no backslash)
 // and that no client library mistakes for a placeholder (no colon).
 bool plain_literal_char(char c) {
@@ -119,21 +111,6 @@ std::optional<std::string> decode_hex(std::string_view hex) {
     out += static_cast<char>(value);
   }
   return out;
-}
-
-bool is_binary_type(std::string_view type) {
-  static const std::set<std::string_view> binary{
-      "binary",       "varbinary",         "tinyblob",   "blob",
-      "mediumblob",   "longblob",          "geometry",   "point",
-      "linestring",   "polygon",           "multipoint", "multilinestring",
-      "multipolygon", "geometrycollection"};
-  return binary.contains(type);
-}
-
-bool is_text_type(std::string_view type) {
-  static const std::set<std::string_view> text{
-      "char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set", "json"};
-  return text.contains(type);
 }
 
 std::string column_ref(std::string_view row, const Column& column) {

@@ -1,4 +1,5 @@
 #include "crmflow/host/record_writer.hpp"
+#include "crmflow/host/sql_text.hpp"
 
 #include <crmflow/abi.h>
 #include <fmt/format.h>
@@ -12,15 +13,6 @@ namespace crmflow {
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-std::string quote_identifier(std::string_view name) {
-  std::string out = "`";
-  for (const char c : name) {
-    out += c;
-    if (c == '`') out += '`';
-  }
-  return out + "`";
-}
 
 EffectFailure error(std::string message) {
   return {CRMFLOW_ERROR, std::move(message)};

@@ -1,4 +1,5 @@
 #include "crmflow/host/related_fields.hpp"
+#include "crmflow/host/sql_text.hpp"
 
 #include <fmt/format.h>
 #include <soci/soci.h>
@@ -12,35 +13,11 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-std::string quote_identifier(std::string_view name) {
-  std::string out = "`";
-  for (const char c : name) {
-    out += c;
-    if (c == '`') out += '`';
-  }
-  return out + "`";
-}
-
 bool is_plain_identifier(std::string_view name) {
   if (name.empty() || name.size() > 64) return false;
   return std::ranges::all_of(name, [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
   });
-}
-
-bool is_binary_type(std::string_view type) {
-  static const std::set<std::string_view> binary{
-      "binary",       "varbinary",         "tinyblob",   "blob",
-      "mediumblob",   "longblob",          "geometry",   "point",
-      "linestring",   "polygon",           "multipoint", "multilinestring",
-      "multipolygon", "geometrycollection"};
-  return binary.contains(type);
-}
-
-bool is_text_type(std::string_view type) {
-  static const std::set<std::string_view> text{
-      "char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set", "json"};
-  return text.contains(type);
 }
 
 // The column's value as text, the way capture.cpp puts it into images: text as it is,

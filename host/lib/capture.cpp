@@ -126,36 +126,44 @@ std::string image_value(std::string_view row, const Column& column) {
   return ref;
 }
 
-// A table view of a module (see main_view and custom_view below) is the custom one when its
-// table is the module's custom table.
-bool is_custom_view(const Module& module) {
-  return !module.custom_table.empty() && module.table == module.custom_table;
+// One table of a module as its triggers see it: the main table, or the custom table
+// (<table>_cstm) of a module that has one. The images of either also carry the other table's
+// fields as its row for the record holds them now (NULL while there is none), so every event
+// shows all the record's fields, also a save that wrote only one of the two rows.
+struct TableView : Module {
+  bool custom_rows = false;  // this is the custom table
+  std::string other_table;   // empty for a module without a custom table
+  std::string other_id_column;
+  std::vector<Column> other_columns;  // without its id column
+};
+
+bool is_custom_view(const TableView& module) {
+  return module.custom_rows;
 }
 
-std::string image(const Module& module, std::string_view row) {
+// The image of `row` (OLD or NEW); with `own_null`, this table's columns are NULL (a custom
+// row that was deleted).
+std::string image(const TableView& module, std::string_view row, bool own_null = false) {
   std::string out = "JSON_OBJECT(";
   for (size_t i = 0; i < module.columns.size(); ++i) {
     const Column& c = module.columns[i];
     out += fmt::format("{}\n        {}, {}", i == 0 ? "" : ",", sql_literal(c.name),
-                       image_value(row, c));
+                       own_null ? std::string("NULL") : image_value(row, c));
   }
-  // The main table's images carry the custom fields as the custom row holds them now (NULL
-  // when there is no custom row yet), so every event of the record shows all its fields.
-  if (!module.custom_table.empty() && !is_custom_view(module)) {
+  if (!module.other_table.empty()) {
     const Column* id = module.column(module.id_column);
-    for (const Column& c : module.custom_table_columns) {
-      if (c.name == module.custom_id_column) continue;
-      out += fmt::format(",\n        {}, (SELECT {} FROM {} `crmflow_c` WHERE `crmflow_c`.{} = {})",
-                         sql_literal(c.name), image_value("`crmflow_c`", c),
-                         quote_identifier(module.custom_table),
-                         quote_identifier(module.custom_id_column), column_ref(row, *id));
+    for (const Column& c : module.other_columns) {
+      out += fmt::format(",\n        {}, (SELECT {} FROM {} `crmflow_o` WHERE `crmflow_o`.{} = {})",
+                         sql_literal(c.name), image_value("`crmflow_o`", c),
+                         quote_identifier(module.other_table),
+                         quote_identifier(module.other_id_column), column_ref(row, *id));
     }
   }
   return out + ")";
 }
 
 // True when some column's stored value differs byte for byte (NULL-safe).
-std::string changed_condition(const Module& module) {
+std::string changed_condition(const TableView& module) {
   std::string out;
   for (size_t i = 0; i < module.columns.size(); ++i) {
     const Column& c = module.columns[i];
@@ -170,20 +178,11 @@ std::string changed_condition(const Module& module) {
   return out;
 }
 
-// Every column NULL: the new image of a deleted custom row.
-std::string null_image(const Module& module) {
-  std::string out = "JSON_OBJECT(";
-  for (size_t i = 0; i < module.columns.size(); ++i) {
-    out += fmt::format("{}{}, NULL", i == 0 ? "" : ", ", sql_literal(module.columns[i].name));
-  }
-  return out + ")";
-}
-
-std::string user_column(const Module& module) {
+std::string user_column(const TableView& module) {
   return !module.modified_by_column.empty() ? module.modified_by_column : module.created_by_column;
 }
 
-std::string trigger_name(const Module& module, std::string_view suffix) {
+std::string trigger_name(const TableView& module, std::string_view suffix) {
   std::string name = fmt::format("crmflow_{}{}", module.table, suffix);
   if (name.size() <= kMaxIdentifier) return name;
   // A long table name: keep a readable prefix and make it unique with a hash of the table.
@@ -201,7 +200,7 @@ std::string trigger_name(const Module& module, std::string_view suffix) {
   return fmt::format("crmflow_{}{}{}", prefix, hash, suffix);
 }
 
-std::string event_insert(const Module& module, Event event) {
+std::string event_insert(const TableView& module, Event event) {
   const std::string_view row = event == Event::remove ? "OLD" : "NEW";
   const Column* id = module.column(module.id_column);
   const std::string user = user_column(module);
@@ -231,13 +230,13 @@ std::string event_insert(const Module& module, Event event) {
       sql_literal(module.name), column_ref(row, *id), kind,
       event == Event::insert && !custom ? 1 : 0,
       event == Event::insert ? "NULL" : image(module, "OLD"),
-      event == Event::remove ? (custom ? null_image(module) : std::string("NULL"))
+      event == Event::remove ? (custom ? image(module, "OLD", true) : std::string("NULL"))
                              : image(module, "NEW"),
       user_col != nullptr ? column_ref(row, *user_col) : "NULL");
 }
 
 // The trigger's statement after BEGIN's signature line: what the hash covers.
-std::string trigger_action(const Module& module, Event event) {
+std::string trigger_action(const TableView& module, Event event) {
   const std::string insert = event_insert(module, event);
   switch (event) {
     case Event::insert: return fmt::format("  {}\n", insert);
@@ -264,13 +263,13 @@ std::string_view event_keyword(Event event) {
   return {};
 }
 
-std::string header(const Module& module, const TriggerKind& kind) {
+std::string header(const TableView& module, const TriggerKind& kind) {
   return fmt::format("TRIGGER {} AFTER {} ON {} FOR EACH ROW",
                      quote_identifier(trigger_name(module, kind.suffix)), event_keyword(kind.event),
                      quote_identifier(module.table));
 }
 
-std::string hash_of(const Module& module, const TriggerKind& kind) {
+std::string hash_of(const TableView& module, const TriggerKind& kind) {
   return fmt::format("{:016x}",
                      fnv1a64(header(module, kind) + "\n" + trigger_action(module, kind.event)));
 }
@@ -291,45 +290,54 @@ std::string columns_json(const std::vector<std::string>& names) {
 
 // The columns a table's triggers are written for: the main table's own, then (for a module
 // with a custom table) the custom fields its images read, so drift of either shows.
-std::vector<std::string> column_names(const Module& module) {
+std::vector<std::string> column_names(const TableView& module) {
   std::vector<std::string> names;
   for (const Column& c : module.columns) names.push_back(c.name);
-  if (!module.custom_table.empty() && !is_custom_view(module)) {
-    for (const Column& c : module.custom_table_columns) {
-      if (c.name != module.custom_id_column) names.push_back(c.name);
-    }
-  }
+  for (const Column& c : module.other_columns) names.push_back(c.name);
   return names;
 }
 
-// The module as its main table's triggers see it: the table's own columns only.
-Module main_view(const Module& module) {
-  Module view = module;
+// The module as its main table's triggers see it: the table's own columns, and the custom
+// fields read from the custom table.
+TableView main_view(const Module& module) {
+  TableView view;
+  static_cast<Module&>(view) = module;
   std::erase_if(view.columns, [](const Column& c) { return c.custom; });
+  if (!module.custom_table.empty()) {
+    view.other_table = module.custom_table;
+    view.other_id_column = module.custom_id_column;
+    for (const Column& c : module.custom_table_columns) {
+      if (c.name != module.custom_id_column) view.other_columns.push_back(c);
+    }
+  }
   return view;
 }
 
 // The module as its custom table's triggers see it: events of the module, keyed by the
-// custom table's id column, with images of the custom table's columns.
-Module custom_view(const Module& module) {
-  Module view;
+// custom table's id column, with images of the custom table's columns and the main table's.
+TableView custom_view(const Module& module) {
+  TableView view;
   view.name = module.name;
   view.table = module.custom_table;
   view.id_column = module.custom_id_column;
-  view.custom_table = module.custom_table;
-  view.custom_id_column = module.custom_id_column;
   view.columns = module.custom_table_columns;
   for (Column& c : view.columns) c.custom = false;
+  view.custom_rows = true;
+  view.other_table = module.table;
+  view.other_id_column = module.id_column;
+  for (const Column& c : module.columns) {
+    if (!c.custom) view.other_columns.push_back(c);
+  }
   return view;
 }
 
-std::string signature(const Module& module, const TriggerKind& kind) {
+std::string signature(const TableView& module, const TriggerKind& kind) {
   return fmt::format("{}; fnv1a64 {}; columns {}", kSignatureVersion, hash_of(module, kind),
                      columns_json(column_names(module)));
 }
 
 // "CREATE [OR REPLACE] TRIGGER ..." for one of the three triggers.
-std::string create_statement(const Module& module, const TriggerKind& kind, bool or_replace) {
+std::string create_statement(const TableView& module, const TriggerKind& kind, bool or_replace) {
   return fmt::format("CREATE {}{}\nBEGIN\n  {}{};\n{}END", or_replace ? "OR REPLACE " : "",
                      header(module, kind), kSignatureDeclaration,
                      sql_literal(signature(module, kind)), trigger_action(module, kind.event));
@@ -391,7 +399,7 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
-std::string where(const Module& module) {
+std::string where(const TableView& module) {
   return fmt::format("capture on table '{}' (module {})", module.table, module.name);
 }
 
@@ -450,8 +458,9 @@ class DdlSession {
 // Runs `step` (which returns the first failing statement's error) up to options.attempts
 // times while the table's metadata lock cannot be had, pausing longer each time.
 template <typename Step>
-std::expected<void, std::string> with_retries(const Module& module, const CaptureOptions& options,
-                                              std::string_view what, Step step) {
+std::expected<void, std::string> with_retries(const TableView& module,
+                                              const CaptureOptions& options, std::string_view what,
+                                              Step step) {
   const int attempts = std::max(1, options.attempts);
   std::chrono::milliseconds pause{250};
   for (int attempt = 1;; ++attempt) {
@@ -476,7 +485,7 @@ std::expected<void, std::string> with_retries(const Module& module, const Captur
 }
 
 // Problems that make triggers for this module impossible or harmful to the CRM.
-std::optional<std::string> unusable(soci::session& db, const Module& module) {
+std::optional<std::string> unusable(soci::session& db, const TableView& module) {
   if (module.columns.empty()) {
     return fmt::format(
         "{}: the table's columns are unknown (introspect first; does the table exist?)",
@@ -585,7 +594,7 @@ std::string_view state_name(CaptureState state) noexcept {
 
 namespace {
 
-std::vector<std::string> table_trigger_sql(const Module& module) {
+std::vector<std::string> table_trigger_sql(const TableView& module) {
   std::vector<std::string> statements;
   if (module.columns.empty() || module.column(module.id_column) == nullptr) return statements;
   for (const TriggerKind& kind : kTriggers) {
@@ -650,9 +659,9 @@ std::vector<std::string> check_capture_privileges(soci::session& db) {
 
 namespace {
 
-TableCapture table_status(soci::session& db, const Module& module);
+TableCapture table_status(soci::session& db, const TableView& module);
 
-std::expected<void, std::string> install_table(soci::session& db, const Module& module,
+std::expected<void, std::string> install_table(soci::session& db, const TableView& module,
                                                const CaptureOptions& options) {
   try {
     if (auto problem = unusable(db, module)) return std::unexpected(*problem);
@@ -701,7 +710,7 @@ std::expected<void, std::string> install_table(soci::session& db, const Module& 
   }
 }
 
-std::expected<void, std::string> remove_table(soci::session& db, const Module& module,
+std::expected<void, std::string> remove_table(soci::session& db, const TableView& module,
                                               const CaptureOptions& options) {
   try {
     DdlSession session(db, options);
@@ -718,7 +727,7 @@ std::expected<void, std::string> remove_table(soci::session& db, const Module& m
   }
 }
 
-TableCapture table_status(soci::session& db, const Module& module) {
+TableCapture table_status(soci::session& db, const TableView& module) {
   TableCapture status;
   status.module = module.name;
   status.table = module.table;

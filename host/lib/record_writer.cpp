@@ -28,17 +28,16 @@ size_t utf8_length(std::string_view text) {
   return count;
 }
 
-// Column assignments of one INSERT or UPDATE, values kept as bound text or NULL.
+// Column assignments of one INSERT or UPDATE of the module's table or of its custom table
+// (<table>_cstm), values kept as bound text or NULL.
 class Assignments {
  public:
-  explicit Assignments(const Module& module) : module_(module) {}
+  enum class Table { main, custom };
+  Assignments(const Module& module, Table table) : module_(module), table_(table) {}
 
-  // A field from an action's parameters: checked against the schema.
+  // A field from an action's parameters, already known to live in this table.
   std::optional<EffectFailure> add(const std::string& field, const Json& value) {
-    const Column* column = module_.column(field);
-    if (column == nullptr) {
-      return error(fmt::format("module {} has no field '{}'", module_.name, field));
-    }
+    const Column* column = find(field);
     if (value.is_object() || value.is_array()) {
       return error(fmt::format("{}.{}: expected text, a number or null", module_.name, field));
     }
@@ -62,17 +61,22 @@ class Assignments {
 
   // A column the host fills, unless the action set it already; skipped if the table lacks it.
   void fill(const std::string& column, std::optional<std::string> value) {
-    if (column.empty() || module_.column(column) == nullptr || has(column)) return;
+    if (column.empty() || find(column) == nullptr || has(column)) return;
     set(column, std::move(value));
   }
 
   // A column whose value is an SQL expression of the host's own (the clock).
   void fill_expression(const std::string& column, std::string expression) {
-    if (column.empty() || module_.column(column) == nullptr || has(column)) return;
+    if (column.empty() || find(column) == nullptr || has(column)) return;
     names_.push_back(column);
     expressions_.push_back(std::move(expression));
     values_.emplace_back();
     indicators_.push_back(soci::i_null);
+  }
+
+  bool empty() const { return names_.empty(); }
+  const std::string& table() const {
+    return table_ == Table::main ? module_.table : module_.custom_table;
   }
 
   bool has(std::string_view column) const {
@@ -85,7 +89,7 @@ class Assignments {
       columns += (i ? ", " : "") + quote_identifier(names_[i]);
       values += (i ? ", " : "") + placeholder(i);
     }
-    return fmt::format("INSERT INTO {} ({}) VALUES ({})", quote_identifier(module_.table), columns,
+    return fmt::format("INSERT INTO {} ({}) VALUES ({})", quote_identifier(table()), columns,
                        values);
   }
 
@@ -105,6 +109,15 @@ class Assignments {
   }
 
  private:
+  const Column* find(std::string_view name) const {
+    if (table_ == Table::main) {
+      const Column* column = module_.column(name);
+      return column != nullptr && !column->custom ? column : nullptr;
+    }
+    const auto it = std::ranges::find(module_.custom_table_columns, name, &Column::name);
+    return it == module_.custom_table_columns.end() ? nullptr : &*it;
+  }
+
   void set(const std::string& column, std::optional<std::string> value) {
     names_.push_back(column);
     expressions_.emplace_back();
@@ -117,6 +130,7 @@ class Assignments {
   }
 
   const Module& module_;
+  Table table_;
   std::vector<std::string> names_;
   std::vector<std::string> expressions_;
   std::vector<std::string> values_;
@@ -136,11 +150,38 @@ long long execute(soci::session& db, const std::string& sql, Assignments& assign
   return statement.get_affected_rows();
 }
 
-std::optional<EffectFailure> add_fields(Assignments& assignments, const Json& fields) {
+// The action's fields, each to the table it lives in: the module's or its custom table.
+std::optional<EffectFailure> add_fields(const Module& module, const Json& fields, Assignments& main,
+                                        Assignments& custom) {
   for (const auto& [field, value] : fields.items()) {
-    if (auto failure = assignments.add(field, value)) return failure;
+    const Column* column = module.column(field);
+    if (column == nullptr) {
+      return error(fmt::format("module {} has no field '{}'", module.name, field));
+    }
+    if (auto failure = (column->custom ? custom : main).add(field, value)) return failure;
   }
   return std::nullopt;
+}
+
+void write_custom_row(soci::session& db, const Module& module, const std::string& id,
+                      Assignments& custom) {
+  // The CRM creates a record's custom row lazily, so it may be missing. INSERT ... ON
+  // DUPLICATE KEY UPDATE would need VALUES(), which MySQL 8 deprecates and MariaDB's
+  // replacement syntax differs; look first instead: the main row's lock serialises writers
+  // that go through the host, and a CRM insert racing this one makes it fail and retry.
+  int exists = 0;
+  db << fmt::format("SELECT COUNT(*) FROM {} WHERE {} = :id", quote_identifier(module.custom_table),
+                    quote_identifier(module.custom_id_column)),
+      soci::use(id), soci::into(exists);
+  if (exists == 0) {
+    custom.fill(module.custom_id_column, id);
+    execute(db, custom.insert_sql(), custom, {});
+    return;
+  }
+  execute(db,
+          fmt::format("UPDATE {} SET {} WHERE {} = :id", quote_identifier(module.custom_table),
+                      custom.set_sql(), quote_identifier(module.custom_id_column)),
+          custom, {id});
 }
 
 }  // namespace
@@ -171,8 +212,11 @@ std::expected<std::string, EffectFailure> RecordWriter::create_record(std::strin
                                                                       std::string_view run_as) {
   const Module* module = map_.find(module_name);
   if (module == nullptr) return std::unexpected(no_module(module_name));
-  Assignments assignments(*module);
-  if (auto failure = add_fields(assignments, fields)) return std::unexpected(*failure);
+  Assignments assignments(*module, Assignments::Table::main);
+  Assignments custom(*module, Assignments::Table::custom);
+  if (auto failure = add_fields(*module, fields, assignments, custom)) {
+    return std::unexpected(*failure);
+  }
 
   if (link_to != nullptr) {
     if (const Relation* parent = module->parent_relation()) {
@@ -204,6 +248,10 @@ std::expected<std::string, EffectFailure> RecordWriter::create_record(std::strin
   assignments.fill(module->created_by_column, user);
   assignments.fill(module->modified_by_column, user);
   execute(db_, assignments.insert_sql(), assignments, {});
+  if (!custom.empty()) {
+    custom.fill(module->custom_id_column, id);
+    execute(db_, custom.insert_sql(), custom, {});
+  }
   return id;
 }
 
@@ -213,8 +261,11 @@ std::expected<void, EffectFailure> RecordWriter::update_record(std::string_view 
                                                                std::string_view run_as) {
   const Module* module = map_.find(module_name);
   if (module == nullptr) return std::unexpected(no_module(module_name));
-  Assignments assignments(*module);
-  if (auto failure = add_fields(assignments, fields)) return std::unexpected(*failure);
+  Assignments assignments(*module, Assignments::Table::main);
+  Assignments custom(*module, Assignments::Table::custom);
+  if (auto failure = add_fields(*module, fields, assignments, custom)) {
+    return std::unexpected(*failure);
+  }
   assignments.fill_expression(
       "date_modified",
       fmt::format("TIMESTAMPADD(SECOND, {}, UTC_TIMESTAMP())", clock_offset_seconds_));
@@ -239,6 +290,7 @@ std::expected<void, EffectFailure> RecordWriter::update_record(std::string_view 
     return std::unexpected(
         EffectFailure{CRMFLOW_NOT_FOUND, fmt::format("no {} record {}", module->name, id)});
   }
+  if (!custom.empty()) write_custom_row(db_, *module, id_text, custom);
   return {};
 }
 

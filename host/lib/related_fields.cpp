@@ -22,8 +22,10 @@ bool is_plain_identifier(std::string_view name) {
 
 // The column's value as text, the way capture.cpp puts it into images: text as it is,
 // binary as HEX, BIT as a number, everything else (numbers, decimals, dates) CAST AS CHAR.
+// A custom field is read from the custom table, joined as <alias>c (custom_join).
 std::string value_expression(std::string_view alias, const Column& column) {
-  const std::string ref = fmt::format("{}.{}", alias, quote_identifier(column.name));
+  const std::string ref =
+      fmt::format("{}{}.{}", alias, column.custom ? "c" : "", quote_identifier(column.name));
   if (is_text_type(column.data_type)) return ref;
   if (is_binary_type(column.data_type)) return fmt::format("HEX({})", ref);
   if (column.data_type == "bit") return fmt::format("CAST(CAST({} AS UNSIGNED) AS CHAR)", ref);
@@ -93,7 +95,17 @@ void read_first_row(soci::session& db, const std::string& sql, const std::string
 struct Selection {
   std::vector<std::string> names;
   std::string expressions;
+  bool custom = false;  // some field lives in the related module's custom table
 };
+
+// The LEFT JOIN of the related module's custom table (its row may be missing) when the
+// selection reads a custom field; empty otherwise.
+std::string custom_join(const Module& related, std::string_view alias, const Selection& s) {
+  if (!s.custom) return "";
+  return fmt::format(" LEFT JOIN {} {}c ON {}c.{} = {}.{}", quote_identifier(related.custom_table),
+                     alias, alias, quote_identifier(related.custom_id_column), alias,
+                     quote_identifier(related.id_column));
+}
 
 Selection selection(const Module& related, std::string_view alias,
                     const std::vector<std::pair<std::string, std::string>>& fields, bool parent,
@@ -112,6 +124,7 @@ Selection selection(const Module& related, std::string_view alias,
     // Not for the other kinds: check_related_field has accepted the name.
     if (column == nullptr) throw std::logic_error(related.name + " has no field " + field);
     s.expressions += (s.names.empty() ? "" : ", ") + value_expression(alias, *column);
+    s.custom = s.custom || column->custom;
     s.names.push_back(name);
   }
   return s;
@@ -132,11 +145,12 @@ void resolve_relation(soci::session& db, const ModuleMap& map, const Module& mod
     if (parent == nullptr || !id || id->empty()) return set_null(fields, record);
     const Selection s = selection(*parent, "r", fields, true, record);
     if (s.names.empty()) return;
-    read_first_row(db,
-                   fmt::format("SELECT {} FROM {} r WHERE r.{} = :id{} LIMIT 1", s.expressions,
-                               quote_identifier(parent->table), quote_identifier(parent->id_column),
-                               not_deleted("r", parent->deleted_column)),
-                   *id, s.names, record);
+    read_first_row(
+        db,
+        fmt::format("SELECT {} FROM {} r{} WHERE r.{} = :id{} LIMIT 1", s.expressions,
+                    quote_identifier(parent->table), custom_join(*parent, "r", s),
+                    quote_identifier(parent->id_column), not_deleted("r", parent->deleted_column)),
+        *id, s.names, record);
     return;
   }
   const Module* related = map.find(relation.module);
@@ -145,14 +159,14 @@ void resolve_relation(soci::session& db, const ModuleMap& map, const Module& mod
                                        module.name, relation.module));
   }
   const Selection s = selection(*related, "r", fields, false, record);
-  const std::string table = quote_identifier(related->table);
+  const std::string table = quote_identifier(related->table) + " r" + custom_join(*related, "r", s);
   const std::string related_id = "r." + quote_identifier(related->id_column);
   const std::string live = not_deleted("r", related->deleted_column);
   if (relation.kind == Relation::Kind::foreign_key) {
     const auto id = current_value(record, relation.column);
     if (!id || id->empty()) return set_null(fields, record);
     read_first_row(db,
-                   fmt::format("SELECT {} FROM {} r WHERE {} = :id{} LIMIT 1", s.expressions, table,
+                   fmt::format("SELECT {} FROM {} WHERE {} = :id{} LIMIT 1", s.expressions, table,
                                related_id, live),
                    *id, s.names, record);
     return;
@@ -163,7 +177,7 @@ void resolve_relation(soci::session& db, const ModuleMap& map, const Module& mod
   if (relation.kind == Relation::Kind::reverse_foreign_key) {
     read_first_row(
         db,
-        fmt::format("SELECT {} FROM {} r WHERE r.{} = :id{} ORDER BY {} LIMIT 1", s.expressions,
+        fmt::format("SELECT {} FROM {} WHERE r.{} = :id{} ORDER BY {} LIMIT 1", s.expressions,
                     table, quote_identifier(relation.column), live, related_id),
         this_id, s.names, record);
     return;
@@ -171,10 +185,11 @@ void resolve_relation(soci::session& db, const ModuleMap& map, const Module& mod
   // join
   read_first_row(
       db,
-      fmt::format("SELECT {} FROM {} j JOIN {} r ON {} = j.{} WHERE j.{} = :id{}{} ORDER BY {} "
+      fmt::format("SELECT {} FROM {} j JOIN {} r ON {} = j.{}{} WHERE j.{} = :id{}{} ORDER BY {} "
                   "LIMIT 1",
-                  s.expressions, quote_identifier(relation.table), table, related_id,
-                  quote_identifier(relation.other_column), quote_identifier(relation.this_column),
+                  s.expressions, quote_identifier(relation.table), quote_identifier(related->table),
+                  related_id, quote_identifier(relation.other_column),
+                  custom_join(*related, "r", s), quote_identifier(relation.this_column),
                   not_deleted("j", relation.deleted), live, related_id),
       this_id, s.names, record);
 }

@@ -40,7 +40,7 @@ struct Harness : testing::DbFixture {
   std::vector<Workflow> workflows;
   std::unique_ptr<Engine> engine;
 
-  explicit Harness(std::initializer_list<std::string> workflow_texts, unsigned max_attempts = 3) {
+  explicit Harness(const std::vector<std::string>& workflow_texts, unsigned max_attempts = 3) {
     std::filesystem::create_directories(dir);
     int n = 0;
     for (const std::string& text : workflow_texts) {
@@ -383,4 +383,91 @@ BOOST_AUTO_TEST_CASE(conditions_on_fields_of_related_records) {
   BOOST_TEST(h.count("SELECT COUNT(*) FROM notes WHERE name = 'german-account'") == 1);
   BOOST_TEST(h.count("SELECT COUNT(*) FROM notes WHERE name = 'alpenblick-contact'") == 1);
   BOOST_TEST(h.count("SELECT COUNT(*) FROM notes WHERE name = 'task-of-qualified-lead'") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(every_condition_operator_on_a_captured_save) {
+  // One save of the lead, captured by the triggers, judged by one workflow per case; each
+  // operator has a case that holds and one that does not. The lead before the save: status
+  // New, title 'Office Manager', phone set, converted 0, entered 2025-03-01, description and
+  // e-mail as in the demo data.
+  struct Case {
+    std::string id;
+    std::string condition;
+    bool fires;
+  };
+  const std::vector<Case> cases = {
+      {"equals-yes", R"({"field": "status", "op": "equals", "value": "Qualified"})", true},
+      {"equals-no", R"({"field": "status", "op": "equals", "value": "New"})", false},
+      {"not-equals-yes", R"({"field": "status", "op": "not_equals", "value": "Dead"})", true},
+      {"not-equals-no", R"({"field": "status", "op": "not_equals", "value": "Qualified"})", false},
+      {"in-yes", R"({"field": "primary_address_country", "op": "in", "value": ["Germany",
+                     "Austria"]})",
+       true},
+      {"in-no", R"({"field": "primary_address_country", "op": "in", "value": ["France"]})", false},
+      {"not-in-yes", R"({"field": "status", "op": "not_in", "value": ["New", "Dead"]})", true},
+      {"not-in-no", R"({"field": "status", "op": "not_in", "value": ["Qualified"]})", false},
+      {"contains-yes", R"({"field": "description", "op": "contains", "value": "ticketing"})", true},
+      {"contains-no", R"({"field": "description", "op": "contains", "value": "invoice"})", false},
+      {"starts-with-yes", R"({"field": "email1", "op": "starts_with", "value": "f.wagner@"})",
+       true},
+      {"starts-with-no", R"({"field": "email1", "op": "starts_with", "value": "wagner"})", false},
+      {"ends-with-yes", R"({"field": "email1", "op": "ends_with", "value": ".example"})", true},
+      {"ends-with-no", R"({"field": "email1", "op": "ends_with", "value": ".com"})", false},
+      {"empty-yes", R"({"field": "phone_work", "op": "empty"})", true},
+      {"empty-no", R"({"field": "title", "op": "empty"})", false},
+      {"not-empty-yes", R"({"field": "title", "op": "not_empty"})", true},
+      {"not-empty-no", R"({"field": "phone_work", "op": "not_empty"})", false},
+      {"gt-yes", R"({"field": "converted", "op": "gt", "value": 0})", true},
+      {"gt-no", R"({"field": "converted", "op": "gt", "value": 1})", false},
+      {"gte-yes", R"({"field": "converted", "op": "gte", "value": 1})", true},
+      {"gte-no", R"({"field": "converted", "op": "gte", "value": 2})", false},
+      {"lt-yes", R"({"field": "date_entered", "op": "lt", "value": "2025-03-02"})", true},
+      {"lt-no", R"({"field": "date_entered", "op": "lt", "value": "2025-03-01"})", false},
+      {"lte-yes", R"({"field": "date_entered", "op": "lte", "value": "2025-03-01 07:12:00"})",
+       true},
+      {"lte-no", R"({"field": "converted", "op": "lte", "value": 0})", false},
+      {"relative-yes", R"({"field": "date_entered", "op": "lt", "value": "now-14d"})", true},
+      {"relative-no", R"({"field": "date_entered", "op": "gt", "value": "now-14d"})", false},
+      {"today-yes", R"({"field": "date_modified", "op": "gte", "value": "today"})", true},
+      {"field-relative-yes",
+       R"({"field": "date_modified", "op": "gt", "value": "date_entered+30d"})", true},
+      {"field-relative-no", R"({"field": "date_entered", "op": "gt", "value": "date_modified-1d"})",
+       false},
+      {"changed-yes", R"({"field": "title", "op": "changed"})", true},
+      {"changed-no", R"({"field": "last_name", "op": "changed"})", false},
+      {"changed-to-yes", R"({"field": "status", "op": "changed_to", "value": "Qualified"})", true},
+      {"changed-to-no", R"({"field": "title", "op": "changed_to", "value": "Office Manager"})",
+       false},
+      {"changed-from-yes", R"({"field": "status", "op": "changed_from", "value": "New"})", true},
+      {"changed-from-no", R"({"field": "status", "op": "changed_from", "value": "Dead"})", false},
+      {"any-yes", R"({"any": [{"field": "status", "op": "equals", "value": "Dead"},
+                              {"not": {"field": "title", "op": "empty"}}]})",
+       true},
+      {"all-not-no", R"({"all": [{"field": "status", "op": "equals", "value": "Qualified"},
+                                 {"not": {"field": "converted", "op": "equals", "value": 1}}]})",
+       false},
+  };
+  std::vector<std::string> texts;
+  for (const Case& c : cases) {
+    texts.push_back(R"({"id": ")" + c.id + R"(", "module": "Leads", "trigger": "saved",
+        "fire": "every_save", "conditions": )" +
+                    c.condition + R"(,
+        "actions": [{"plugin": "create_record", "params": {"module": "Notes",
+                     "fields": {"name": ")" +
+                    c.id + R"("}}}]})");
+  }
+  Harness h(texts);
+  h.db() << "UPDATE leads SET status = 'Qualified', title = 'Head of IT', phone_work = NULL, "
+            "converted = 1, date_modified = UTC_TIMESTAMP() WHERE id = :id",
+      soci::use(kLead);
+  h.drain();
+
+  std::string expected, fired;
+  for (const Case& c : cases) {
+    if (c.fires) expected += c.id + " ";
+    if (h.count("SELECT COUNT(*) FROM notes WHERE name = '" + c.id + "'") == 1) fired += c.id + " ";
+  }
+  BOOST_TEST(fired == expected);
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM crmflow_run") == static_cast<long long>(cases.size()),
+             "each workflow judged the one event once");
 }

@@ -22,7 +22,7 @@ const std::string kLead = "led00001-0000-4000-8000-000000000000";
 PluginRegistry& plugins() {
   static PluginRegistry registry;
   if (registry.components().empty()) {
-    for (const char* name : {"compare", "changes", "create_record"}) {
+    for (const char* name : {"compare", "changes", "create_record", "update_record"}) {
       const auto problems =
           registry.load(std::filesystem::path(CRMFLOW_PLUGIN_DIR) / (std::string(name) + ".so"));
       if (!problems.empty()) throw std::runtime_error(problems.front());
@@ -192,4 +192,86 @@ BOOST_AUTO_TEST_CASE(custom_table_drift_is_detected_and_repaired) {
   BOOST_TEST(state_name(capture_status(h.db(), leads).state) == "missing");
   BOOST_TEST(h.count("SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = "
                      "DATABASE() AND EVENT_OBJECT_TABLE IN ('leads', 'leads_cstm')") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_new_record_written_custom_row_first_is_one_created_event) {
+  SuiteHarness h({R"({"id": "new-gold", "module": "Leads", "trigger": "saved", "fire": "on_change",
+                     "conditions": {"field": "membership_level_c", "op": "equals", "value": "Gold"},
+                     "actions": [{"plugin": "create_record", "params": {"module": "Tasks",
+                                  "fields": {"name": "Welcome new gold member"}}}]})"});
+  // SuiteCRM 7.14 saving a new lead: the custom row, then the main row, each autocommitted.
+  h.db() << "INSERT INTO leads_cstm (id_c, membership_level_c, vat_checked_c) VALUES "
+            "('led00009-0000-4000-8000-000000000000', 'Gold', 0)";
+  h.db() << "INSERT INTO leads (id, date_entered, date_modified, modified_user_id, created_by, "
+            "first_name, last_name, status, deleted) VALUES "
+            "('led00009-0000-4000-8000-000000000000', UTC_TIMESTAMP(), UTC_TIMESTAMP(), '1', '1', "
+            "'Eva', 'Neu', 'New', 0)";
+  h.drain();
+  BOOST_TEST(h.count("SELECT COUNT(DISTINCT event_id) FROM crmflow_run WHERE record_id = "
+                     "'led00009-0000-4000-8000-000000000000'") == 1);
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM tasks WHERE name = 'Welcome new gold member' AND "
+                     "parent_id = 'led00009-0000-4000-8000-000000000000'") == 1,
+             "the created event's new image holds the custom field written before the main row");
+}
+
+BOOST_AUTO_TEST_CASE(a_hard_delete_of_both_rows_is_one_deleted_event_with_the_custom_fields) {
+  SuiteHarness h({R"({"id": "lost-silver", "module": "Leads", "trigger": "deleted",
+                     "conditions": {"field": "membership_level_c", "op": "equals",
+                                    "value": "Silver"},
+                     "actions": [{"plugin": "create_record", "params": {"module": "Notes",
+                                  "link": false, "fields": {"name": "Silver lead removed"}}}]})"});
+  h.db() << "DELETE FROM leads_cstm WHERE id_c = :id", soci::use(kLead);
+  h.db() << "DELETE FROM leads WHERE id = :id", soci::use(kLead);
+  h.drain();
+  BOOST_TEST(h.count("SELECT COUNT(DISTINCT event_id) FROM crmflow_run WHERE record_id = '" +
+                     kLead + "'") == 1);
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM notes WHERE name = 'Silver lead removed'") == 1,
+             "the old image keeps the custom field the deleted custom row held");
+}
+
+BOOST_AUTO_TEST_CASE(actions_write_custom_fields_and_conditions_read_related_custom_fields) {
+  // A lead of a Silver partner account becomes Gold: mark it checked and open a Gold case.
+  // A contact of an account with a German VAT number gets a note (join table, custom field).
+  // A flagged lead without a custom row gets one.
+  SuiteHarness h({R"({"id": "gold", "module": "Leads", "trigger": "saved", "fire": "on_change",
+           "conditions": {"all": [
+             {"field": "membership_level_c", "op": "changed_to", "value": "Gold"},
+             {"field": "account.partner_tier_c", "op": "equals", "value": "Silver"}]},
+           "actions": [
+             {"plugin": "update_record", "params": {"fields": {"vat_checked_c": 1,
+                                                               "status": "Converted"}}},
+             {"plugin": "create_record", "params": {"module": "Cases", "link": false,
+              "fields": {"name": "Gold onboarding", "sla_level_c": "Gold"}}}]})",
+                  R"({"id": "german-vat", "module": "Contacts", "trigger": "saved",
+           "conditions": {"field": "accounts.vat_number_c", "op": "starts_with", "value": "DE"},
+           "actions": [{"plugin": "create_record", "params": {"module": "Notes",
+                        "fields": {"name": "German VAT contact"}}}]})",
+                  R"({"id": "flag", "module": "Leads", "trigger": "saved", "fire": "on_change",
+           "conditions": {"field": "status", "op": "equals", "value": "Flagged"},
+           "actions": [{"plugin": "update_record",
+                        "params": {"fields": {"membership_level_c": "Bronze"}}}]})"});
+  BOOST_REQUIRE(install_capture(h.db(), *h.map().find("Contacts")).has_value());
+  h.db() << "UPDATE leads SET account_id = 'acc00001-0000-4000-8000-000000000000' WHERE id = :id",
+      soci::use(kLead);
+  h.drain();
+  h.db() << "UPDATE leads_cstm SET membership_level_c = 'Gold' WHERE id_c = :id", soci::use(kLead);
+  h.db() << "UPDATE contacts SET title = 'CTO' WHERE id = 'con00001-0000-4000-8000-000000000000'";
+  h.db() << "INSERT INTO leads (id, first_name, last_name, status, deleted) VALUES "
+            "('led00002-0000-4000-8000-000000000000', 'Ida', 'Ohne', 'Flagged', 0)";
+  h.drain();
+
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM leads l JOIN leads_cstm c ON c.id_c = l.id WHERE l.id "
+                     "= '" +
+                     kLead + "' AND l.status = 'Converted' AND c.vat_checked_c = 1") == 1,
+             "update_record wrote a main field and a custom field");
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM cases c JOIN cases_cstm x ON x.id_c = c.id WHERE "
+                     "c.name = 'Gold onboarding' AND x.sla_level_c = 'Gold'") == 1,
+             "create_record wrote the new record's custom row");
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM notes WHERE name = 'German VAT contact' AND parent_id "
+                     "= 'con00001-0000-4000-8000-000000000000'") == 1);
+  BOOST_TEST(
+      h.count("SELECT COUNT(*) FROM leads_cstm WHERE id_c = "
+              "'led00002-0000-4000-8000-000000000000' AND membership_level_c = 'Bronze'") == 1,
+      "a missing custom row is created");
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM crmflow_run WHERE outcome = 'failed'") == 0);
 }

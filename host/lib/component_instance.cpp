@@ -60,7 +60,8 @@ std::expected<bool, std::string> ComponentInstance::evaluate(const Record& recor
 std::expected<void, std::string> ComponentInstance::run(const Record& record,
                                                         Clock::time_point deadline,
                                                         RecordEffects* effects,
-                                                        std::string_view run_as) const {
+                                                        std::string_view run_as,
+                                                        std::string_view job_key) const {
   if (component_.kind != CRMFLOW_KIND_ACTION) {
     return std::unexpected(fmt::format("component '{}' is a {}, not an action", component_.name,
                                        kind_name(component_.kind)));
@@ -71,6 +72,7 @@ std::expected<void, std::string> ComponentInstance::run(const Record& record,
   call.component = tag_;
   call.effects = effects;
   call.run_as = run_as;
+  call.job_key = job_key;
   const int32_t status = component_.abi->run(host_api(), &call, instance_);
   report_overrun(component_, record, deadline);
   if (call.host_exception) std::rethrow_exception(call.host_exception);

@@ -149,6 +149,25 @@ void read_crm(const json& root, const fs::path& base, HostConfig& config, JsonPr
   }
 }
 
+void read_jobs(const json& root, JobSettings& jobs, JsonProblems& problems) {
+  const auto it = root.find("jobs");
+  if (it == root.end()) return;
+  if (!it->is_object()) return problems.add("jobs", "expected an object");
+  reject_unknown_keys(*it, "jobs",
+                      {"batch_size", "lease_seconds", "max_attempts", "backoff_cap_seconds"},
+                      problems);
+  read(*it, "batch_size", "jobs", jobs.batch_size, problems);
+  read(*it, "lease_seconds", "jobs", jobs.lease_seconds, problems);
+  read(*it, "max_attempts", "jobs", jobs.max_attempts, problems);
+  read(*it, "backoff_cap_seconds", "jobs", jobs.backoff_cap_seconds, problems);
+  for (const auto& [name, value] : {std::pair{"batch_size", jobs.batch_size},
+                                    {"lease_seconds", jobs.lease_seconds},
+                                    {"max_attempts", jobs.max_attempts},
+                                    {"backoff_cap_seconds", jobs.backoff_cap_seconds}}) {
+    if (value == 0) problems.add(std::string("jobs.") + name, "must be at least 1");
+  }
+}
+
 void read_retention(const json& root, RetentionSettings& retention, JsonProblems& problems) {
   const auto it = root.find("retention");
   if (it == root.end()) return;
@@ -193,7 +212,7 @@ std::expected<HostConfig, std::vector<std::string>> parse_host_config(std::strin
   reject_unknown_keys(
       *root, "(top)",
       {"plugin_dirs", "plugins", "database", "log", "call_deadline_ms", "module_map", "workflows",
-       "engine", "capture", "retention", "clock_offset_seconds", "time_zone"},
+       "engine", "capture", "retention", "jobs", "clock_offset_seconds", "time_zone"},
       problems);
 
   HostConfig config;
@@ -208,6 +227,7 @@ std::expected<HostConfig, std::vector<std::string>> parse_host_config(std::strin
 
   read_crm(*root, fs::absolute(file).parent_path(), config, problems);
   read_retention(*root, config.retention, problems);
+  read_jobs(*root, config.jobs, problems);
   if (!problems.empty()) return std::unexpected(problems.take());
   apply_environment(config.database);
   return config;

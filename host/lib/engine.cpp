@@ -11,6 +11,8 @@
 
 #include "crmflow/host/database.hpp"
 #include "crmflow/host/failpoint.hpp"
+#include "crmflow/host/host_clock.hpp"
+#include "crmflow/host/jobs.hpp"
 #include "crmflow/host/record_writer.hpp"
 #include "crmflow/host/related_fields.hpp"
 
@@ -32,13 +34,13 @@ class WorkflowFailure : public std::runtime_error {
   std::string workflow_;
 };
 
-std::string id_list(const std::vector<uint64_t>& ids) {
-  return fmt::format("{}", fmt::join(ids, ","));
-}
-
 constexpr const char* kEventColumns =
     "id, module, record_id, kind, is_new, old_image, new_image, crm_user_id, cause, depth, "
     "created_at, owner, fence, attempts, lease_until, last_error";
+
+Claim claim_of(const Event& event) {
+  return {event.id, event.fence, event.attempts};
+}
 
 struct Verdict {
   bool run = false;
@@ -143,7 +145,11 @@ RecordImage parse_image(const std::string& text) {
 
 Engine::Engine(soci::session& db, const ModuleMap& map, const std::vector<Workflow>& workflows,
                EngineOptions options)
-    : db_(db), map_(map), workflows_(workflows), options_(std::move(options)) {}
+    : db_(db),
+      map_(map),
+      workflows_(workflows),
+      options_(std::move(options)),
+      leases_(db, "crmflow_event", options_.owner, options_.lease) {}
 
 size_t Engine::step() {
   quarantine_exhausted();
@@ -221,12 +227,7 @@ std::vector<Event> Engine::claim() {
     tx.commit();
     return {};
   }
-  const int lease_seconds = static_cast<int>(options_.lease.count());
-  db_ << fmt::format(
-      "UPDATE crmflow_event SET owner = :owner, fence = fence + 1, attempts = attempts + 1, "
-      "lease_until = TIMESTAMPADD(SECOND, :lease, UTC_TIMESTAMP(6)) WHERE id IN ({})",
-      id_list(ids)),
-      soci::use(options_.owner), soci::use(lease_seconds);
+  leases_.stamp(ids);
   if (options_.settle.count() > 0) {
     for (const uint64_t id : ids) fold_into_head(db_, id, options_.settle);
   }
@@ -286,14 +287,7 @@ size_t Engine::handle(std::vector<Event>& events) {
         busy.push_back(&event);
         continue;
       }
-      const long long id = static_cast<long long>(event.id);
-      const long long fence = static_cast<long long>(event.fence);
-      soci::statement finish =
-          (db_.prepare << "DELETE FROM crmflow_event WHERE id = :id AND owner = :owner AND "
-                          "fence = :fence",
-           soci::use(id), soci::use(options_.owner), soci::use(fence));
-      finish.execute(true);
-      if (finish.get_affected_rows() == 0) {
+      if (!leases_.fenced("DELETE FROM crmflow_event", claim_of(event))) {
         // Our lease ran out and another host claimed the event: its work is not ours to keep.
         db_ << "ROLLBACK TO SAVEPOINT crmflow_event";
         spdlog::warn(
@@ -310,33 +304,17 @@ size_t Engine::handle(std::vector<Event>& events) {
   failpoint("after_commit_before_claim");
 
   for (const Event* event : busy) {
-    const long long id = static_cast<long long>(event->id);
-    const long long fence = static_cast<long long>(event->fence);
-    db_ << "UPDATE crmflow_event SET owner = NULL, attempts = attempts - 1, lease_until = "
-           "TIMESTAMPADD(MICROSECOND, 200000, UTC_TIMESTAMP(6)) WHERE id = :id AND owner = :owner "
-           "AND fence = :fence",
-        soci::use(id), soci::use(options_.owner), soci::use(fence);
+    leases_.release(claim_of(*event), std::chrono::milliseconds(200), false);
   }
 
   for (const Failed& failed : failures) {
     const Event& event = *failed.event;
     spdlog::error("event {} ({} {}), attempt {} of {}: {}", event.id, event.module, event.record_id,
                   event.attempts, options_.max_attempts, failed.error);
-    // Backoff doubles per attempt (1 s, 2 s, 4 s ... at most a minute) with some jitter; the
-    // last attempt goes straight to the quarantine.
-    const int backoff =
-        std::min(60, 1 << std::min(event.attempts - 1, 6)) + static_cast<int>(event.id % 3);
-    const long long id = static_cast<long long>(event.id);
-    const long long fence = static_cast<long long>(event.fence);
+    // The last attempt goes straight to the quarantine.
     soci::transaction tx(db_);
-    soci::statement release =
-        (db_.prepare << "UPDATE crmflow_event SET owner = NULL, last_error = :error, "
-                        "lease_until = TIMESTAMPADD(SECOND, :backoff, UTC_TIMESTAMP(6)) "
-                        "WHERE id = :id AND owner = :owner AND fence = :fence",
-         soci::use(failed.error), soci::use(backoff), soci::use(id), soci::use(options_.owner),
-         soci::use(fence));
-    release.execute(true);
-    if (release.get_affected_rows() > 0) {
+    if (leases_.release(claim_of(event), backoff(event.attempts, std::chrono::minutes(1)), true,
+                        failed.error)) {
       write_audit(db_, event, failed.workflow, "failed", "", 0, {}, failed.error, options_.owner);
       if (event.attempts >= static_cast<int>(options_.max_attempts)) quarantine({event.id});
     }
@@ -386,6 +364,7 @@ void Engine::run_workflow(const Workflow& w, const Event& event, Record& record,
   };
   const Verdict verdict = judge();
   int actions_run = 0;
+  int jobs_scheduled = 0;
   if (verdict.run) {
     std::string run_as;
     switch (w.run_as.kind) {
@@ -401,7 +380,13 @@ void Engine::run_workflow(const Workflow& w, const Event& event, Record& record,
       }
     }
     db_ << "SET @crmflow_cause = :c", soci::use(w.id);
-    for (const ActionStep& step : w.actions) {
+    for (size_t index = 0; index < w.actions.size(); ++index) {
+      const ActionStep& step = w.actions[index];
+      if (step.runs_as_job()) {
+        schedule(w, index, event, run_as);
+        ++jobs_scheduled;
+        continue;
+      }
       std::expected<void, std::string> done;
       try {
         done = step.action->run(record, deadline, &writer, run_as);
@@ -418,8 +403,39 @@ void Engine::run_workflow(const Workflow& w, const Event& event, Record& record,
     }
     db_ << "SET @crmflow_cause = NULL";
   }
-  write_audit(db_, event, w.id, verdict.run ? "done" : "not_matched", verdict.reason, actions_run,
+  const std::string reason =
+      jobs_scheduled == 0 ? verdict.reason
+                          : fmt::format("{}; {} job(s) scheduled", verdict.reason, jobs_scheduled);
+  write_audit(db_, event, w.id, verdict.run ? "done" : "not_matched", reason, actions_run,
               Clock::now() - started, "", options_.owner);
+}
+
+void Engine::schedule(const Workflow& w, size_t index, const Event& event,
+                      const std::string& run_as) {
+  const ActionStep& step = w.actions[index];
+  JobRequest job;
+  job.workflow_id = w.id;
+  job.action_index = static_cast<int>(index);
+  job.plugin = step.action->component().name;
+  job.module = event.module;
+  job.record_id = event.record_id;
+  job.event_id = event.id;
+  job.kind = event.kind;
+  job.is_new = event.is_new;
+  job.old_image = event.old_image;
+  job.new_image = event.new_image;
+  job.run_as = run_as;
+  job.depth = event.depth;
+  job.recheck = step.delay.has_value();
+  job.due = now();
+  if (step.delay) {
+    const auto due = due_after(job.due, *step.delay);
+    if (!due)
+      throw WorkflowFailure(w.id,
+                            fmt::format("workflow {}: {}.delay: {}", w.id, step.path, due.error()));
+    job.due = *due;
+  }
+  schedule_job(db_, job);
 }
 
 void Engine::dispatch(const Event& event) {
@@ -458,18 +474,11 @@ void Engine::dispatch(const Event& event) {
 }
 
 void Engine::release(const std::vector<Event>& events) {
-  for (const Event& event : events) {
-    const long long id = static_cast<long long>(event.id);
-    const long long fence = static_cast<long long>(event.fence);
-    db_ << "UPDATE crmflow_event SET owner = NULL, lease_until = NULL WHERE id = :id AND "
-           "owner = :owner AND fence = :fence",
-        soci::use(id), soci::use(options_.owner), soci::use(fence);
-  }
+  for (const Event& event : events) leases_.release(claim_of(event), {}, true);
 }
 
 void Engine::release_own_leases() {
-  db_ << "UPDATE crmflow_event SET lease_until = NULL WHERE owner = :owner",
-      soci::use(options_.owner);
+  leases_.release_own();
 }
 
 Engine::Backlog Engine::backlog() {

@@ -269,4 +269,31 @@ void resolve_related_fields(soci::session& db, const ModuleMap& map, const Modul
   }
 }
 
+std::optional<RecordImage> read_current_record(soci::session& db, const Module& module,
+                                               const std::string& id) {
+  if (module.columns.empty()) {
+    throw std::logic_error(
+        fmt::format("module {}: columns not introspected, so it cannot be read", module.name));
+  }
+  Selection s;
+  for (const Column& column : module.columns) {
+    s.expressions += (s.names.empty() ? "" : ", ") + value_expression("r", column);
+    s.names.push_back(column.name);
+    s.custom = s.custom || column.custom;
+  }
+  soci::row row;
+  std::string bound = id;
+  db << fmt::format("SELECT {} FROM {} r{} WHERE r.{} = :id{}", s.expressions,
+                    quote_identifier(module.table), custom_join(module, "r", s),
+                    quote_identifier(module.id_column), not_deleted("r", module.deleted_column)),
+      soci::use(bound), soci::into(row);
+  if (!db.got_data()) return std::nullopt;
+  RecordImage image;
+  for (size_t i = 0; i < s.names.size(); ++i) {
+    image[s.names[i]] =
+        row.get_indicator(i) == soci::i_ok ? std::optional(row.get<std::string>(i)) : std::nullopt;
+  }
+  return image;
+}
+
 }  // namespace crmflow

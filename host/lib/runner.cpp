@@ -12,6 +12,7 @@
 #include "crmflow/host/capture.hpp"
 #include "crmflow/host/database.hpp"
 #include "crmflow/host/engine.hpp"
+#include "crmflow/host/jobs.hpp"
 #include "crmflow/host/host_clock.hpp"
 #include "crmflow/host/retention.hpp"
 
@@ -138,6 +139,15 @@ int Runner::run() {
   options.call_deadline = config_.call_deadline;
   options.clock_offset_seconds = config_.clock_offset_seconds;
   auto engine = std::make_unique<Engine>(*db_, map_, workflows_, options);
+  JobOptions job_options;
+  job_options.owner = owner_;
+  job_options.batch_size = config_.jobs.batch_size;
+  job_options.lease = std::chrono::seconds(config_.jobs.lease_seconds);
+  job_options.max_attempts = config_.jobs.max_attempts;
+  job_options.backoff_cap = std::chrono::seconds(config_.jobs.backoff_cap_seconds);
+  job_options.call_deadline = config_.call_deadline;
+  job_options.clock_offset_seconds = config_.clock_offset_seconds;
+  auto jobs = std::make_unique<JobRunner>(*db_, map_, workflows_, job_options);
   spdlog::info("handling events as {} with {} workflow(s)", owner_, workflows_.size());
 
   const auto idle_max = std::chrono::milliseconds(config_.engine.idle_poll_ms);
@@ -157,7 +167,9 @@ int Runner::run() {
           spdlog::info("pruned {} audit rows older than {} days", pruned, r.audit_days);
         next_prune = Clock::now() + std::chrono::seconds(r.interval_seconds);
       }
-      if (engine->step() > 0) {
+      // Events first: a job an event schedules runs in the same round.
+      const size_t events = engine->step();
+      if (events + jobs->step() > 0) {
         idle = std::chrono::milliseconds(10);  // busy: poll again at once
         continue;
       }
@@ -170,6 +182,8 @@ int Runner::run() {
         if (stop_) break;
         engine = std::make_unique<Engine>(*db_, map_, workflows_, options);
         engine->release_own_leases();
+        jobs = std::make_unique<JobRunner>(*db_, map_, workflows_, job_options);
+        jobs->release_own_leases();
         continue;
       }
       spdlog::error("event loop: {}", e.what());

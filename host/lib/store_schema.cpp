@@ -2,6 +2,8 @@
 
 #include <soci/soci.h>
 
+#include <string>
+
 namespace crmflow {
 namespace {
 
@@ -24,6 +26,16 @@ constexpr const char* kEventColumns = R"(
   attempts INT NOT NULL DEFAULT 0,
   lease_until DATETIME(6) NULL,
   last_error TEXT NULL,)";
+
+// MySQL 8 has no ADD COLUMN IF NOT EXISTS; look first, so tables of an older crmflow grow.
+void add_column_if_missing(soci::session& db, const std::string& table, const std::string& column,
+                           const std::string& definition) {
+  int found = 0;
+  db << "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND "
+        "TABLE_NAME = :t AND COLUMN_NAME = :c",
+      soci::use(table), soci::use(column), soci::into(found);
+  if (found == 0) db << "ALTER TABLE " + table + " ADD COLUMN " + column + " " + definition;
+}
 
 }  // namespace
 
@@ -57,6 +69,42 @@ void ensure_store_schema(soci::session& db) {
         KEY crmflow_run_record (module, record_id, id),
         KEY crmflow_run_workflow (workflow_id, id),
         KEY crmflow_run_created (created_at)
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin)";
+  add_column_if_missing(db, "crmflow_run", "job_id", "BIGINT NULL AFTER event_id");
+  // A job: one action of one workflow for one record, run after the event's transaction
+  // committed (external effects) or when due (delayed actions). It keeps the event's images
+  // for the change conditions a recheck judges. due_at is on crmflow's clock (the database's
+  // UTC time plus the configured offset); leases are on the database's own clock. Finished
+  // jobs stay (state done, skipped, cancelled or dead) until retention prunes them.
+  db << R"(CREATE TABLE IF NOT EXISTS crmflow_job (
+        id BIGINT NOT NULL AUTO_INCREMENT,
+        state VARCHAR(10) NOT NULL DEFAULT 'pending',
+        workflow_id VARCHAR(100) NOT NULL,
+        action_index INT NOT NULL,
+        plugin VARCHAR(100) NOT NULL,
+        module VARCHAR(100) NOT NULL,
+        record_id VARCHAR(36) NOT NULL,
+        event_id BIGINT NOT NULL,
+        kind VARCHAR(10) NOT NULL,
+        is_new TINYINT(1) NOT NULL DEFAULT 0,
+        old_image LONGTEXT NULL,
+        new_image LONGTEXT NULL,
+        run_as VARCHAR(36) NULL,
+        depth INT NOT NULL DEFAULT 0,
+        recheck TINYINT(1) NOT NULL DEFAULT 0,
+        idempotency_key VARCHAR(64) NOT NULL,
+        due_at DATETIME(6) NOT NULL,
+        created_at DATETIME(6) NOT NULL,
+        finished_at DATETIME(6) NULL,
+        owner VARCHAR(64) NULL,
+        fence BIGINT NOT NULL DEFAULT 0,
+        attempts INT NOT NULL DEFAULT 0,
+        lease_until DATETIME(6) NULL,
+        last_error TEXT NULL,
+        PRIMARY KEY (id),
+        UNIQUE KEY crmflow_job_key (idempotency_key),
+        KEY crmflow_job_due (state, due_at, id),
+        KEY crmflow_job_record (module, record_id, id)
       ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin)";
 }
 

@@ -7,6 +7,7 @@
 
 #include "crmflow/host/json_diagnostics.hpp"
 #include "crmflow/host/json_reader.hpp"
+#include "crmflow/host/json_schema.hpp"
 #include "crmflow/host/related_fields.hpp"
 
 namespace crmflow {
@@ -20,8 +21,10 @@ struct Reader {
   const Module* module = nullptr;
   JsonProblems& problems;
 
+  // `params_path` is where the parameters are in the file, for the schema's messages.
   std::shared_ptr<const ComponentInstance> create(const std::string& name, const Json& params,
-                                                  uint32_t kind, const std::string& path) {
+                                                  uint32_t kind, const std::string& path,
+                                                  const std::string& params_path) {
     const Component* component = plugins.find(name);
     if (component == nullptr) {
       problems.add(path, fmt::format("no enabled plugin component named '{}'", name));
@@ -31,6 +34,17 @@ struct Reader {
       problems.add(path, fmt::format("'{}' is a {} component; here {} is needed", name,
                                      kind_name(component->kind),
                                      kind == CRMFLOW_KIND_ACTION ? "an action" : "a condition"));
+      return nullptr;
+    }
+    // The plugin's declared schema first: its messages name the parameter's exact path;
+    // then the plugin's own checks in create().
+    if (const auto schema = parse_schema(component->params_schema); !schema) {
+      problems.add(path, fmt::format("plugin '{}': {}", name, schema.error()));
+      return nullptr;
+    } else if (const auto wrong = validate_against_schema(*schema, params); !wrong.empty()) {
+      for (const SchemaProblem& problem : wrong) {
+        problems.add(params_path + problem.path, problem.message);
+      }
       return nullptr;
     }
     auto instance = plugins.instantiate(*component, params.dump());
@@ -108,7 +122,7 @@ struct Reader {
         return out;
       }
       out.leaf = create(node["plugin"].get<std::string>(), node.value("params", Json::object()),
-                        CRMFLOW_KIND_CONDITION, path);
+                        CRMFLOW_KIND_CONDITION, path, path + ".params");
       return out;
     }
     if (node.contains("field") && node["field"].is_string() && module != nullptr &&
@@ -129,7 +143,7 @@ struct Reader {
         node.contains("op") && node["op"].is_string() ? node["op"].get<std::string>() : "";
     const bool change = op == "changed" || op == "changed_to" || op == "changed_from";
     check_literal_lengths(node, path);
-    out.leaf = create(change ? "changes" : "compare", node, CRMFLOW_KIND_CONDITION, path);
+    out.leaf = create(change ? "changes" : "compare", node, CRMFLOW_KIND_CONDITION, path, path);
     return out;
   }
 };
@@ -220,23 +234,54 @@ Workflow read_workflow(const fs::path& file, const Json& root, const PluginRegis
       problems.add(path, R"(expected {"plugin": "<action>", "params": {...}})");
       continue;
     }
-    reject_unknown_keys(action, path, {"plugin", "params"}, problems);
+    reject_unknown_keys(action, path, {"plugin", "params", "delay"}, problems);
+    std::optional<Delay> delay;
+    if (const auto it = action.find("delay"); it != action.end()) {
+      delay = it->is_string() ? parse_delay(it->get<std::string>()) : std::nullopt;
+      if (!delay) {
+        problems.add(path + ".delay",
+                     fmt::format("{} is not a delay: expected a whole number and a unit, e.g. "
+                                 "30s, 15min, 2h, 14d, 2w, 3m (months) or 1y",
+                                 it->dump()));
+      } else if (w.trigger == TriggerKind::deleted) {
+        problems.add(path + ".delay",
+                     "a delayed action re-checks its record when due, and a deleted record "
+                     "cancels it; run it at once");
+        delay.reset();
+      }
+    }
     auto instance =
         reader.create(action["plugin"].get<std::string>(), action.value("params", Json::object()),
-                      CRMFLOW_KIND_ACTION, path);
-    if (instance && instance->component().effect != CRMFLOW_EFFECT_DATABASE) {
-      problems.add(
-          path, fmt::format("'{}' has effect class {}; this host runs database actions "
-                            "only so far (jobs for external effects are not built yet)",
-                            instance->component().name, effect_name(instance->component().effect)));
-      continue;
-    }
-    if (instance) w.actions.push_back({std::move(instance), path});
+                      CRMFLOW_KIND_ACTION, path, path + ".params");
+    if (instance) w.actions.push_back({std::move(instance), path, delay});
   }
   return w;
 }
 
 }  // namespace
+
+std::optional<Delay> parse_delay(std::string_view text) {
+  size_t digits = 0;
+  while (digits < text.size() && digits < 6 && text[digits] >= '0' && text[digits] <= '9') {
+    ++digits;
+  }
+  if (digits == 0) return std::nullopt;
+  const std::string_view unit = text.substr(digits);
+  static constexpr std::pair<std::string_view, unsigned> kUnits[] = {{"s", 0u},
+                                                                     {"min", CRMFLOW_UNIT_MINUTE},
+                                                                     {"h", CRMFLOW_UNIT_HOUR},
+                                                                     {"d", CRMFLOW_UNIT_DAY},
+                                                                     {"w", CRMFLOW_UNIT_WEEK},
+                                                                     {"m", CRMFLOW_UNIT_MONTH},
+                                                                     {"y", CRMFLOW_UNIT_YEAR}};
+  for (const auto& [name, code] : kUnits) {
+    if (unit != name) continue;
+    Delay delay{std::stoll(std::string(text.substr(0, digits))), code, std::string(text)};
+    if (delay.amount == 0) return std::nullopt;
+    return delay;
+  }
+  return std::nullopt;
+}
 
 std::expected<bool, std::string> evaluate(const ConditionNode& node, const Record& record,
                                           std::chrono::steady_clock::time_point deadline) {

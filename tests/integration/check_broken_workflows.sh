@@ -90,6 +90,11 @@ wf 17-changed-with-value.json <<JSON
 {"id": "changed-with-value", "module": "Leads",
  "conditions": {"field": "status", "op": "changed", "value": "New"}, $task}
 JSON
+wf 18-parameter-type.json <<'JSON'
+{"id": "parameter-type", "module": "Leads",
+ "actions": [{"plugin": "create_record", "params": {"module": "Tasks", "fields": {"name": "x"},
+                                                    "link": "yes", "feilds": {}}}]}
+JSON
 
 status=0
 "$crmflow" --config "$work/config.json" check >"$work/out" 2>"$work/err" || status=$?
@@ -102,10 +107,8 @@ expect 01-syntax.json "01-syntax.json:2:14: invalid JSON"
 expect 02-unknown-module.json "workflow unknown-module: module: no module named Leeds"
 expect 03-unknown-field.json "workflow unknown-field: conditions.all[0].field: module Leads has no field 'stauts'"
 expect 04-unknown-plugin.json "workflow unknown-plugin: actions[0]: no enabled plugin component named 'create_recrod'"
-expect 05-unknown-operator.json "workflow unknown-operator: conditions: component 'compare'"
-expect 05-unknown-operator.json "'op' must be one of equals"
-expect 06-bad-parameter.json "workflow bad-parameter: actions[0]: component 'create_record'"
-expect 06-bad-parameter.json "create failed: parameters: 'fields' must be an object of field → value"
+expect 05-unknown-operator.json "workflow unknown-operator: conditions.op: 'equal' is not one of: equals, not_equals"
+expect 06-bad-parameter.json "workflow bad-parameter: actions[0].params: missing required parameter 'fields'"
 expect 08-duplicate-b.json "workflow twice: id: duplicate workflow id 'twice', also in $work/workflows/07-duplicate-a.json"
 expect 09-fire-mode.json "workflow fire-mode: fire: on_change compares a save's old and new values"
 expect 10-too-long.json "workflow too-long: conditions.value: 60 characters, longer than Tasks.name can hold (50)"
@@ -115,10 +118,12 @@ expect 13-no-actions.json "workflow no-actions: actions: expected a non-empty ar
 expect 14-unknown-setting.json "workflow unknown-setting: (top).trigerr: unknown setting; expected one of: id, name"
 expect 15-bad-group.json "workflow bad-group: conditions.any: expected an array of conditions"
 expect 16-new-deleted.json "workflow new-deleted: applies_to: \"new\" records cannot be deleted"
-expect 17-changed-with-value.json "workflow changed-with-value: conditions: component 'changes'"
+expect 17-changed-with-value.json "workflow changed-with-value: conditions.value: 'value' is not allowed here"
+expect 18-parameter-type.json "workflow parameter-type: actions[0].params.link: expected a boolean, got a string"
+expect 18-parameter-type.json "workflow parameter-type: actions[0].params.feilds: unknown parameter 'feilds'; expected one of: module, fields, link"
 grep -q "problems found" "$work/err" || fail "no count of problems"
 count=$(grep -c '^error: ' "$work/err")
-[ "$count" -ge 16 ] || fail "expected at least 16 problems at once, found $count"
+[ "$count" -ge 18 ] || fail "expected at least 18 problems at once, found $count"
 
 # The host refuses to start on them.
 status=0

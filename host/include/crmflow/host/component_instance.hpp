@@ -28,12 +28,14 @@ class ComponentInstance {
                                             std::chrono::steady_clock::time_point deadline) const;
 
   // Actions only: runs the action for the record. `effects` carries out its database
-  // effects (null: the action may not write); `run_as` is the workflow's user. An exception
+  // effects (null: the action may not write); `run_as` is the workflow's user; `job_key`
+  // the idempotency key of the job the action runs in (empty inside an event). An exception
   // the effects raised (a database error) is rethrown here, after the plugin returned.
   std::expected<void, std::string> run(const Record& record,
                                        std::chrono::steady_clock::time_point deadline,
                                        RecordEffects* effects = nullptr,
-                                       std::string_view run_as = {}) const;
+                                       std::string_view run_as = {},
+                                       std::string_view job_key = {}) const;
 
   const Component& component() const noexcept { return component_; }
 

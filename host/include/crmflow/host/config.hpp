@@ -43,6 +43,14 @@ struct EngineSettings {
   unsigned settle_ms = 0;
 };
 
+// Jobs: actions with external effects and delayed actions (jobs.hpp).
+struct JobSettings {
+  unsigned batch_size = 20;
+  unsigned lease_seconds = 60;  // longer than the slowest job: an email or an HTTP call
+  unsigned max_attempts = 8;    // then the job is dead
+  unsigned backoff_cap_seconds = 3600;
+};
+
 struct CaptureSettings {
   bool auto_repair = false;          // reinstall drifted or missing triggers without being asked
   unsigned drift_check_seconds = 2;  // a drifted trigger fails the CRM's saves until repaired
@@ -67,6 +75,7 @@ struct HostConfig {
   EngineSettings engine;
   CaptureSettings capture;
   RetentionSettings retention;
+  JobSettings jobs;
   int clock_offset_seconds = 0;
   std::string time_zone = "UTC";  // IANA name: calendar steps and "today" happen here  // "now" =
                                   // the database's UTC_TIMESTAMP() + this (tests, demo)

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "crmflow/host/lease.hpp"
 #include "crmflow/host/module_map.hpp"
 #include "crmflow/host/record_effects.hpp"
 #include "crmflow/host/workflow.hpp"
@@ -88,11 +89,15 @@ class Engine {
   // One workflow on one event: judge, run the actions, write the audit row.
   void run_workflow(const Workflow& w, const Event& event, Record& record, Record& before,
                     RecordEffects& writer);
+  // Writes a job for the workflow's action `index` (delayed, or with external effects) into
+  // the event's transaction.
+  void schedule(const Workflow& w, size_t index, const Event& event, const std::string& run_as);
 
   soci::session& db_;
   const ModuleMap& map_;
   const std::vector<Workflow>& workflows_;
   EngineOptions options_;
+  LeasedTable leases_;
 };
 
 }  // namespace crmflow

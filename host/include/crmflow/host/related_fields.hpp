@@ -64,4 +64,10 @@ std::optional<std::string> check_related_field(const ModuleMap& map, const Modul
 void resolve_related_fields(soci::session& db, const ModuleMap& map, const Module& module,
                             const std::vector<std::string>& dotted, Record& record);
 
+// The record `id` of `module` as it is now, fields as text the way captured images hold
+// them (custom fields included); std::nullopt when there is no such row or it is
+// soft-deleted. Database errors propagate.
+std::optional<RecordImage> read_current_record(soci::session& db, const Module& module,
+                                               const std::string& id);
+
 }  // namespace crmflow

@@ -6,6 +6,7 @@
 #include <expected>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,9 +36,22 @@ struct ConditionNode {
   std::string path;  // JSON path in the workflow file, for messages
 };
 
+// How long after the triggering save a delayed action runs ("delay": "14d").
+struct Delay {
+  long long amount = 0;
+  unsigned unit = 0;  // CRMFLOW_UNIT_* (calendar steps in the configured zone), 0: seconds
+  std::string text;   // as written, e.g. "14d"
+};
+
 struct ActionStep {
   std::shared_ptr<const ComponentInstance> action;
   std::string path;
+  std::optional<Delay> delay;
+  // Delayed actions and actions with external effects run as jobs after the event's
+  // transaction committed; database actions run inside it.
+  bool runs_as_job() const {
+    return delay.has_value() || action->component().effect == CRMFLOW_EFFECT_EXTERNAL;
+  }
 };
 
 struct Workflow {
@@ -56,6 +70,9 @@ struct Workflow {
   std::vector<std::string> related_fields;
   std::vector<ActionStep> actions;
 };
+
+// "30s", "15min", "2h", "14d", "2w", "3m" (months), "1y"; std::nullopt for anything else.
+std::optional<Delay> parse_delay(std::string_view text);
 
 // Whether the tree holds for the record; the error names the condition's path.
 std::expected<bool, std::string> evaluate(const ConditionNode& node, const Record& record,

@@ -1,0 +1,193 @@
+// Jobs on a real database: delayed actions scheduled in the event's transaction, judged
+// again when due (state conditions on the record as it is then, change conditions on the
+// stored images), cancelled when the record is gone, retried and then dead when failing.
+// Time moves through the one clock's offset (host_clock.hpp), as in the demo.
+#define BOOST_TEST_MODULE jobs_test
+#include <soci/soci.h>
+#include <boost/test/unit_test.hpp>
+
+#include <fstream>
+#include <thread>
+
+#include "crmflow/host/capture.hpp"
+#include "crmflow/host/engine.hpp"
+#include "crmflow/host/host_clock.hpp"
+#include "crmflow/host/jobs.hpp"
+#include "crmflow/host/workflow.hpp"
+#include "db_fixture.hpp"
+
+using namespace crmflow;
+
+namespace {
+
+const std::string kLead = "led00001-0000-4000-8000-000000000000";
+
+PluginRegistry& plugins() {
+  static PluginRegistry registry;
+  if (registry.components().empty()) {
+    for (const char* name : {"compare", "changes", "create_record", "update_record"}) {
+      const auto problems =
+          registry.load(std::filesystem::path(CRMFLOW_PLUGIN_DIR) / (std::string(name) + ".so"));
+      if (!problems.empty()) throw std::runtime_error(problems.front());
+    }
+  }
+  return registry;
+}
+
+// A fresh demo database with capture on Leads, the workflows, an engine and a job runner;
+// the clock back at offset 0 when done.
+struct Harness : testing::DbFixture {
+  std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("crmflow_jobs_test_" + name());
+  std::vector<Workflow> workflows;
+  std::unique_ptr<Engine> engine;
+  std::unique_ptr<JobRunner> jobs;
+  JobOptions job_options;
+
+  explicit Harness(const std::vector<std::string>& workflow_texts) {
+    BOOST_REQUIRE(configure_clock("Europe/Vienna", std::chrono::seconds(0)).has_value());
+    std::filesystem::create_directories(dir);
+    int n = 0;
+    for (const std::string& text : workflow_texts) {
+      std::ofstream(dir / ("w" + std::to_string(++n) + ".json")) << text;
+    }
+    auto loaded = load_workflows(dir, plugins(), &map());
+    if (!loaded) throw std::runtime_error(loaded.error().front());
+    workflows = std::move(*loaded);
+    const auto installed = install_capture(db(), *map().find("Leads"));
+    if (!installed) throw std::runtime_error(installed.error());
+    EngineOptions options;
+    options.owner = "jobs_test";
+    engine = std::make_unique<Engine>(db(), map(), workflows, options);
+    job_options.owner = "jobs_test";
+    job_options.max_attempts = 2;
+    job_options.backoff_cap = std::chrono::seconds(1);
+    restart();
+  }
+  ~Harness() {
+    (void)configure_clock("UTC", std::chrono::seconds(0));
+    std::filesystem::remove_all(dir);
+  }
+
+  // A new job runner, as after a restart of the host; the jobs are in the database only.
+  void restart() { jobs = std::make_unique<JobRunner>(db(), map(), workflows, job_options); }
+
+  void move_clock(std::chrono::seconds offset) {
+    BOOST_REQUIRE(configure_clock("Europe/Vienna", offset).has_value());
+    job_options.clock_offset_seconds = static_cast<int>(offset.count());
+  }
+
+  void drain_events() {
+    for (int i = 0; i < 100; ++i) {
+      engine->step();
+      if (count("SELECT COUNT(*) FROM crmflow_event") == 0) return;
+    }
+    BOOST_FAIL("the event queue did not drain");
+  }
+
+  long long count(const std::string& sql) {
+    long long n = 0;
+    db() << sql, soci::into(n);
+    return n;
+  }
+
+  std::string job_state() {
+    std::string state;
+    db() << "SELECT state FROM crmflow_job", soci::into(state);
+    return state;
+  }
+
+  void save_lead(const std::string& status) {
+    db() << "UPDATE leads SET status = :s, modified_user_id = 'usr00002-0000-4000-8000-"
+            "000000000000' WHERE id = :id",
+        soci::use(status), soci::use(kLead);
+  }
+};
+
+constexpr auto kFifteenDays = std::chrono::seconds(15 * 24 * 3600);
+
+// Two weeks after a lead became Qualified, a follow-up task — if it is still Qualified.
+const std::string kFollowUp =
+    R"({"id": "follow-up", "module": "Leads", "trigger": "saved", "fire": "on_change",
+        "conditions": {"all": [{"field": "status", "op": "changed_to", "value": "Qualified"},
+                               {"field": "status", "op": "equals", "value": "Qualified"}]},
+        "actions": [{"plugin": "create_record", "delay": "14d",
+                     "params": {"module": "Tasks", "fields": {"name": "Follow-up"}}}]})";
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_delayed_action_runs_when_due_also_after_a_restart) {
+  Harness h({kFollowUp});
+  h.save_lead("Qualified");
+  h.drain_events();
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM crmflow_job WHERE state = 'pending' AND recheck = 1 "
+                     "AND due_at > TIMESTAMPADD(DAY, 13, UTC_TIMESTAMP())") == 1,
+             "one pending job, due in two weeks");
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM crmflow_run WHERE reason = 'conditions met; 1 job(s) "
+                     "scheduled'") == 1);
+  BOOST_TEST(h.jobs->step() == 0u, "not due yet");
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM tasks WHERE name = 'Follow-up'") == 0);
+
+  h.move_clock(kFifteenDays);
+  h.restart();
+  BOOST_TEST(h.jobs->step() == 1u);
+  BOOST_TEST(h.job_state() == "done");
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM tasks WHERE name = 'Follow-up' AND parent_id = '" +
+                     kLead + "' AND date_entered > TIMESTAMPADD(DAY, 14, UTC_TIMESTAMP())") == 1,
+             "the task exists once, written on the moved clock");
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM crmflow_run WHERE job_id IS NOT NULL AND outcome = "
+                     "'done' AND reason = 'due; conditions still met'") == 1,
+             "changed_to still holds on the stored images at the recheck");
+  BOOST_TEST(h.jobs->step() == 0u, "a done job does not run again");
+}
+
+BOOST_AUTO_TEST_CASE(a_recheck_that_no_longer_holds_skips_the_action) {
+  Harness h({kFollowUp});
+  h.save_lead("Qualified");
+  h.drain_events();
+  h.save_lead("Dead");
+  h.drain_events();
+  h.move_clock(kFifteenDays);
+  BOOST_TEST(h.jobs->step() == 1u);
+  BOOST_TEST(h.job_state() == "skipped");
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM tasks WHERE name = 'Follow-up'") == 0);
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM crmflow_run WHERE job_id IS NOT NULL AND outcome = "
+                     "'skipped' AND reason = 'skipped: conditions no longer met'") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_deleted_record_cancels_its_delayed_action) {
+  Harness h({kFollowUp});
+  h.save_lead("Qualified");
+  h.drain_events();
+  h.db() << "UPDATE leads SET deleted = 1 WHERE id = :id", soci::use(kLead);
+  h.drain_events();
+  h.move_clock(kFifteenDays);
+  BOOST_TEST(h.jobs->step() == 1u);
+  BOOST_TEST(h.job_state() == "cancelled");
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM tasks WHERE name = 'Follow-up'") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_failing_job_is_retried_with_backoff_then_dead) {
+  // 60 characters do not fit tasks.name (50): the write is refused every time.
+  Harness h({R"({"id": "too-long", "module": "Leads", "trigger": "saved",
+                 "actions": [{"plugin": "create_record", "delay": "1s", "params": {
+                   "module": "Tasks",
+                   "fields": {"name": "123456789012345678901234567890123456789012345678901234567890"}}}]})"});
+  h.save_lead("Qualified");
+  h.drain_events();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  BOOST_TEST(h.jobs->step() == 1u);
+  BOOST_TEST(h.job_state() == "pending", "retried later");
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM crmflow_job WHERE attempts = 1 AND last_error LIKE "
+                     "'%do not fit%' AND lease_until > UTC_TIMESTAMP(6)") == 1,
+             "backoff: not claimable at once");
+  BOOST_TEST(h.jobs->step() == 0u);
+  for (int i = 0; i < 30 && h.job_state() == "pending"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    h.jobs->step();
+  }
+  BOOST_TEST(h.job_state() == "dead");
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM crmflow_run WHERE outcome = 'failed'") == 1);
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM crmflow_run WHERE outcome = 'dead' AND error LIKE "
+                     "'%do not fit%'") == 1);
+}

@@ -62,6 +62,15 @@ struct RunsOptions {
   unsigned limit = 50;   // the newest runs first
 };
 int runs_command(const GlobalOptions& options, const RunsOptions& filter);
+struct JobsOptions {
+  std::string record;  // only this record's jobs; empty: all
+  std::string state;   // pending, running, done, skipped, cancelled or dead; empty: all
+  unsigned limit = 50;
+};
+int jobs_command(const GlobalOptions& options, const JobsOptions& filter);
+// action: "retry" (a dead or pending job, due now with all its attempts) or "cancel" (a
+// pending job that is not running).
+int job_action_command(const GlobalOptions& options, const std::string& action, uint64_t id);
 int quarantine_command(const GlobalOptions& options, const std::string& action, uint64_t id);
 
 struct TryOptions {

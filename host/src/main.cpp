@@ -64,6 +64,20 @@ int main(int argc, char** argv) {
   runs->add_option("--limit", runs_options.limit, "How many of the newest runs")
       ->capture_default_str();
 
+  JobsOptions jobs_options;
+  auto* jobs = app.add_subcommand(
+      "jobs", "Delayed actions and external effects (email, HTTP): pending, running, done, dead");
+  jobs->add_option("--record", jobs_options.record, "Only the jobs of this record (its id)");
+  jobs->add_option("--state", jobs_options.state, "Only jobs in this state")
+      ->check(CLI::IsMember({"pending", "running", "done", "skipped", "cancelled", "dead"}));
+  jobs->add_option("--limit", jobs_options.limit, "How many jobs, latest due first")
+      ->capture_default_str();
+  uint64_t job_id = 0;
+  auto* retry = app.add_subcommand("retry", "Run a dead or pending job now, with all its attempts");
+  retry->add_option("job", job_id, "The job's id")->required();
+  auto* cancel = app.add_subcommand("cancel", "Cancel a pending job");
+  cancel->add_option("job", job_id, "The job's id")->required();
+
   std::string quarantine_action = "list";
   uint64_t quarantine_id = 0;
   auto* quarantine = app.add_subcommand(
@@ -94,6 +108,9 @@ int main(int argc, char** argv) {
   if (capture->parsed()) return capture_command(global, capture_action);
   if (status->parsed()) return status_command(global);
   if (runs->parsed()) return runs_command(global, runs_options);
+  if (jobs->parsed()) return jobs_command(global, jobs_options);
+  if (retry->parsed()) return job_action_command(global, "retry", job_id);
+  if (cancel->parsed()) return job_action_command(global, "cancel", job_id);
   if (quarantine->parsed()) {
     if (quarantine_action == "replay" && quarantine_id == 0) {
       std::cerr << "quarantine replay needs the event's id\n";

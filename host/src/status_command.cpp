@@ -18,6 +18,14 @@ int status_command(const GlobalOptions& options) {
   std::cout << fmt::format("pending events      {}\n", backlog.pending);
   std::cout << fmt::format("oldest pending      {:.1f} s\n", backlog.oldest_age_seconds);
   std::cout << fmt::format("quarantined events  {}\n", backlog.quarantined);
+  long long pending_jobs = 0, due_jobs = 0, dead_jobs = 0;
+  *host->db << "SELECT COALESCE(SUM(state = 'pending'), 0), COALESCE(SUM(state = 'pending' AND "
+               "due_at <= TIMESTAMPADD(SECOND, :offset, UTC_TIMESTAMP(6))), 0), "
+               "COALESCE(SUM(state = 'dead'), 0) FROM crmflow_job",
+      soci::use(host->config.clock_offset_seconds), soci::into(pending_jobs), soci::into(due_jobs),
+      soci::into(dead_jobs);
+  std::cout << fmt::format("pending jobs        {} ({} due)\n", pending_jobs, due_jobs);
+  std::cout << fmt::format("dead jobs           {}\n", dead_jobs);
   return kExitOk;
 }
 

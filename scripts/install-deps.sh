@@ -12,7 +12,7 @@ packages=(
   # libraries (Boost.DLL/Asio/Beast are header-only in libboost-dev 1.74)
   libboost-dev libboost-filesystem-dev libboost-system-dev libboost-test-dev
   libsoci-dev libmariadb-dev
-  nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
+  nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libkainjow-mustache-dev
   libcurl4-openssl-dev libsodium-dev libhowardhinnant-date-dev tzdata
   # the private database server and its client
   mariadb-server-core mariadb-client-core

@@ -50,6 +50,7 @@ std::expected<bool, std::string> ComponentInstance::evaluate(const Record& recor
   call.record = &record;
   call.deadline = deadline;
   call.component = tag_;
+  call.settings_json = component_.settings_json;
   int32_t result = 0;
   const int32_t status = component_.abi->evaluate(host_api(), &call, instance_, &result);
   report_overrun(component_, record, deadline);
@@ -70,6 +71,7 @@ std::expected<void, std::string> ComponentInstance::run(const Record& record,
   call.record = &record;
   call.deadline = deadline;
   call.component = tag_;
+  call.settings_json = component_.settings_json;
   call.effects = effects;
   call.run_as = run_as;
   call.job_key = job_key;

@@ -42,10 +42,17 @@ void read_plugins(const json& root, const fs::path& base, HostConfig& config,
       problems.add(path, R"(expected an object such as {"enabled": true})");
       continue;
     }
-    reject_unknown_keys(settings, path, {"enabled", "components"}, problems);
+    reject_unknown_keys(settings, path, {"enabled", "components", "settings"}, problems);
     PluginSetting plugin;
     plugin.name = name;
     read(settings, "enabled", path, plugin.enabled, problems);
+    if (const auto own = settings.find("settings"); own != settings.end()) {
+      if (own->is_object()) {
+        plugin.settings_json = own->dump();
+      } else {
+        problems.add(path + ".settings", "expected an object of the plugin's settings");
+      }
+    }
     if (const auto components = settings.find("components"); components != settings.end()) {
       plugin.components.emplace();
       if (!components->is_array()) {

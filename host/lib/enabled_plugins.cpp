@@ -35,7 +35,7 @@ std::vector<std::string> load_enabled_plugins(const HostConfig& config, PluginRe
                                      searched(config.plugin_dirs)));
       continue;
     }
-    auto file_problems = registry.load(found, plugin.components);
+    auto file_problems = registry.load(found, plugin.components, plugin.settings_json);
     problems.insert(problems.end(), file_problems.begin(), file_problems.end());
   }
   return problems;

@@ -6,6 +6,7 @@
 
 #include "crmflow/host/call_context.hpp"
 #include "crmflow/host/host_clock.hpp"
+#include "crmflow/host/template.hpp"
 
 namespace crmflow {
 namespace {
@@ -175,6 +176,93 @@ int32_t shift_time(crmflow_call* call, crmflow_str base, int64_t amount, uint32_
   return CRMFLOW_OK;
 }
 
+// Runs a host service that may throw (a database read): nothing may unwind through the
+// plugin's frames, so an exception becomes the call's error and is rethrown by the host once
+// the plugin has returned.
+template <class Service>
+int32_t guarded(crmflow_call* call, Service&& service) {
+  try {
+    return service();
+  } catch (const std::exception& e) {
+    call->error = e.what();
+    call->host_exception = std::current_exception();
+  } catch (...) {
+    call->error = "unknown error in the host";
+    call->host_exception = std::current_exception();
+  }
+  return CRMFLOW_ERROR;
+}
+
+int32_t fail(crmflow_call* call, int32_t status, std::string message) {
+  call->error = std::move(message);
+  return status;
+}
+
+int32_t render(crmflow_call* call, crmflow_str template_text, uint32_t escape, crmflow_str* out) {
+  static constexpr Escape kEscapes[] = {Escape::text, Escape::html, Escape::url, Escape::header};
+  if (escape >= std::size(kEscapes)) {
+    return fail(call, CRMFLOW_ERROR, fmt::format("unknown escape mode {}", escape));
+  }
+  return guarded(call, [&]() -> int32_t {
+    const auto names = placeholders(view(template_text));
+    if (!names) return fail(call, CRMFLOW_ERROR, names.error());
+    nlohmann::ordered_json data = nlohmann::ordered_json::object();
+    if (call->record != nullptr && call->effects != nullptr) {
+      auto resolved = call->effects->template_data(*call->record, *names, call->run_as);
+      if (!resolved) return fail(call, resolved.error().status, resolved.error().message);
+      data = std::move(*resolved);
+    } else if (call->record != nullptr) {
+      // Without the database (conditions, crmflow try): the record's own fields only.
+      nlohmann::ordered_json fields = nlohmann::ordered_json::object();
+      for (const auto& [name, value] : call->record->current) {
+        fields[name] = value ? nlohmann::ordered_json(*value) : nlohmann::ordered_json(nullptr);
+      }
+      data["record"] = std::move(fields);
+    }
+    auto text = crmflow::render(view(template_text), data, kEscapes[escape]);
+    if (!text) return fail(call, CRMFLOW_ERROR, text.error());
+    call->result = std::move(*text);
+    *out = str(call->result);
+    return CRMFLOW_OK;
+  });
+}
+
+int32_t settings(crmflow_call* call, crmflow_str* out_json) {
+  *out_json = str(call->settings_json);
+  return CRMFLOW_OK;
+}
+
+int32_t related_records(crmflow_call* call, crmflow_str relation, crmflow_str* out_json) {
+  if (call->record == nullptr || call->effects == nullptr) {
+    return fail(call, CRMFLOW_ERROR, "related records are only available to actions");
+  }
+  return guarded(call, [&]() -> int32_t {
+    auto records = call->effects->related_records(*call->record, view(relation));
+    if (!records) return fail(call, records.error().status, records.error().message);
+    call->result = records->dump();
+    *out_json = str(call->result);
+    return CRMFLOW_OK;
+  });
+}
+
+int32_t raise_alert(crmflow_call* call, crmflow_str subject, crmflow_str text) {
+  if (call->record == nullptr || call->effects == nullptr) {
+    return fail(call, CRMFLOW_ERROR, "alerts are only available to actions");
+  }
+  return guarded(call, [&]() -> int32_t {
+    const auto raised =
+        call->effects->raise_alert(*call->record, view(subject), view(text), call->run_as);
+    if (!raised) return fail(call, raised.error().status, raised.error().message);
+    return CRMFLOW_OK;
+  });
+}
+
+int32_t job_key(crmflow_call* call, crmflow_str* out) {
+  if (call->job_key.empty()) return CRMFLOW_NOT_FOUND;
+  *out = str(call->job_key);
+  return CRMFLOW_OK;
+}
+
 constexpr crmflow_host_api kHostApi = {
     sizeof(crmflow_host_api),
     CRMFLOW_ABI_MAJOR,
@@ -192,6 +280,11 @@ constexpr crmflow_host_api kHostApi = {
     &run_as_user,
     &last_error,
     &shift_time,
+    &render,
+    &settings,
+    &related_records,
+    &raise_alert,
+    &job_key,
 };
 
 }  // namespace

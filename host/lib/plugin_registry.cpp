@@ -103,7 +103,8 @@ PluginRegistry::PluginRegistry() = default;
 PluginRegistry::~PluginRegistry() = default;
 
 std::vector<std::string> PluginRegistry::load(const fs::path& file,
-                                              const std::optional<std::set<std::string>>& enabled) {
+                                              const std::optional<std::set<std::string>>& enabled,
+                                              const std::string& settings_json) {
   const std::string where = "plugin " + file.string();
   std::error_code ec;
   if (!fs::exists(file, ec)) return {where + ": file not found"};
@@ -206,6 +207,7 @@ std::vector<std::string> PluginRegistry::load(const fs::path& file,
     }
   }
   if (!problems.empty()) return problems;
+  for (Component& component : accepted) component.settings_json = settings_json;
   std::ranges::move(accepted, std::back_inserter(components_));
   return {};
 }
@@ -220,6 +222,7 @@ std::expected<ComponentInstance, std::string> PluginRegistry::instantiate(
   const std::string tag = component.pack_id + "/" + component.name;
   crmflow_call call;
   call.component = tag;
+  call.settings_json = component.settings_json;
   void* instance = nullptr;
   const int32_t status =
       component.abi->create(host_api(), &call, {params_json.data(), params_json.size()}, &instance);

@@ -1,4 +1,5 @@
 #include "crmflow/host/record_writer.hpp"
+#include "crmflow/host/related_fields.hpp"
 #include "crmflow/host/sql_text.hpp"
 
 #include <crmflow/abi.h>
@@ -351,6 +352,119 @@ std::expected<void, EffectFailure> RecordWriter::link_records(std::string_view m
       "relation '{}' of {} is a {} link; link_records writes join tables and foreign keys",
       relation->name, module->name,
       relation->kind == Relation::Kind::parent ? "parent" : "reverse foreign key")));
+}
+
+namespace {
+
+constexpr size_t kMaxRelatedRecords = 1000;
+
+Json fields_json(const RecordImage& image) {
+  Json fields = Json::object();
+  for (const auto& [name, value] : image) {
+    fields[name] = value ? Json(*value) : Json(nullptr);
+  }
+  return fields;
+}
+
+}  // namespace
+
+std::expected<Json, EffectFailure> RecordWriter::related_records(const Record& record,
+                                                                 std::string_view relation_name) {
+  const Module* module = map_.find(record.module);
+  if (module == nullptr) return std::unexpected(no_module(record.module));
+  const Relation* relation = module->relation(relation_name);
+  if (relation == nullptr) {
+    return std::unexpected(
+        EffectFailure{CRMFLOW_NOT_FOUND,
+                      fmt::format("module {} has no relation '{}'", module->name, relation_name)});
+  }
+  Json out = Json::array();
+  for (const auto& [name, id] :
+       related_ids(db_, map_, *module, *relation, record, kMaxRelatedRecords)) {
+    const Module* related = map_.find(name);
+    const auto fields = related ? read_current_record(db_, *related, id) : std::nullopt;
+    if (fields) out.push_back({{"module", name}, {"id", id}, {"fields", fields_json(*fields)}});
+  }
+  return out;
+}
+
+std::expected<Json, EffectFailure> RecordWriter::template_data(
+    const Record& record, const std::vector<std::string>& names, std::string_view run_as) {
+  const Module* module = map_.find(record.module);
+  if (module == nullptr) return std::unexpected(no_module(record.module));
+  Json data = {{"record", fields_json(record.current)}};
+  for (const std::string& name : names) {
+    const std::string first = name.substr(0, name.find('.'));
+    if (data.contains(first)) continue;
+    if (first == "user") {
+      Json user = Json::object();
+      const Module* users = map_.find("Users");
+      const auto fields = users != nullptr && !run_as.empty()
+                              ? read_current_record(db_, *users, std::string(run_as))
+                              : std::nullopt;
+      if (fields) {
+        user = fields_json(*fields);
+        std::string full_name;
+        for (const char* part : {"first_name", "last_name"}) {
+          const auto it = fields->find(part);
+          if (it == fields->end() || !it->second || it->second->empty()) continue;
+          full_name += (full_name.empty() ? "" : " ") + *it->second;
+        }
+        user["full_name"] = full_name;
+      }
+      data["user"] = std::move(user);
+      continue;
+    }
+    const Relation* relation = module->relation(first);
+    if (relation == nullptr) {
+      std::string known = "record, user";
+      for (const Relation& r : module->relations) known += ", " + r.name;
+      return std::unexpected(EffectFailure{
+          CRMFLOW_NOT_FOUND, fmt::format("unknown placeholder {{{{{}}}}}: {} has no relation '{}'; "
+                                         "known: {}",
+                                         name, module->name, first, known)});
+    }
+    Json fields = Json::object();
+    const auto ids = related_ids(db_, map_, *module, *relation, record, 1);
+    if (!ids.empty()) {
+      const Module* related = map_.find(ids.front().first);
+      const auto image =
+          related ? read_current_record(db_, *related, ids.front().second) : std::nullopt;
+      if (image) fields = fields_json(*image);
+    }
+    data[first] = std::move(fields);
+  }
+  return data;
+}
+
+std::expected<void, EffectFailure> RecordWriter::raise_alert(const Record& record,
+                                                             std::string_view subject,
+                                                             std::string_view text,
+                                                             std::string_view run_as) {
+  if (map_.notifications) {
+    // In the CRM's own terms, so its users see it where they see the CRM's notifications.
+    const NotificationTable& n = *map_.notifications;
+    Json fields = Json::object();
+    const auto set = [&](const std::string& column, Json value) {
+      if (!column.empty()) fields[column] = std::move(value);
+    };
+    set(n.subject, std::string(subject));
+    set(n.text, std::string(text));
+    set(n.related_type, record.module);
+    set(n.related_id, record.id);
+    set(n.user, run_as.empty() ? Json(nullptr) : Json(std::string(run_as)));
+    set(n.unread_column, n.unread_value);
+    const auto created = create_record(n.module, fields, nullptr, run_as);
+    if (!created) return std::unexpected(created.error());
+    return {};
+  }
+  std::string subject_text(subject), body(text), user(run_as);
+  soci::indicator user_ind = user.empty() ? soci::i_null : soci::i_ok;
+  db_ << "INSERT INTO crmflow_alert (module, record_id, user_id, subject, text, created_at) "
+         "VALUES (:m, :r, :u, :s, :t, TIMESTAMPADD(SECOND, :offset, UTC_TIMESTAMP(6)))",
+      soci::use(record.module), soci::use(record.id), soci::use(user, user_ind),
+      soci::use(subject_text), soci::use(body), soci::use(clock_offset_seconds_);
+  return {};
 }
 
 }  // namespace crmflow

@@ -296,4 +296,57 @@ std::optional<RecordImage> read_current_record(soci::session& db, const Module& 
   return image;
 }
 
+std::vector<std::pair<std::string, std::string>> related_ids(soci::session& db,
+                                                             const ModuleMap& map,
+                                                             const Module& module,
+                                                             const Relation& relation,
+                                                             const Record& record, size_t limit) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const auto exists = [&](const Module& related, const std::string& id) {
+    int found = 0;
+    std::string bound = id;
+    db << fmt::format("SELECT COUNT(*) FROM {} r WHERE r.{} = :id{}",
+                      quote_identifier(related.table), quote_identifier(related.id_column),
+                      not_deleted("r", related.deleted_column)),
+        soci::use(bound), soci::into(found);
+    return found > 0;
+  };
+  if (relation.kind == Relation::Kind::parent) {
+    const auto type = current_value(record, relation.type_column);
+    const auto id = current_value(record, relation.id_column);
+    const Module* parent = type ? map.find(*type) : nullptr;
+    if (parent != nullptr && id && !id->empty() && exists(*parent, *id)) {
+      out.emplace_back(parent->name, *id);
+    }
+    return out;
+  }
+  const Module* related = map.find(relation.module);
+  if (related == nullptr) return out;
+  if (relation.kind == Relation::Kind::foreign_key) {
+    const auto id = current_value(record, relation.column);
+    if (id && !id->empty() && exists(*related, *id)) out.emplace_back(related->name, *id);
+    return out;
+  }
+  std::string this_id = record.id;
+  if (this_id.empty()) this_id = current_value(record, module.id_column).value_or("");
+  if (this_id.empty()) return out;
+  const std::string related_id = "r." + quote_identifier(related->id_column);
+  const std::string sql =
+      relation.kind == Relation::Kind::reverse_foreign_key
+          ? fmt::format("SELECT {0} FROM {1} r WHERE r.{2} = :id{3} ORDER BY {0} LIMIT {4}",
+                        related_id, quote_identifier(related->table),
+                        quote_identifier(relation.column),
+                        not_deleted("r", related->deleted_column), limit)
+          : fmt::format(
+                "SELECT {0} FROM {1} j JOIN {2} r ON {0} = j.{3} WHERE j.{4} = :id{5}{6} "
+                "ORDER BY {0} LIMIT {7}",
+                related_id, quote_identifier(relation.table), quote_identifier(related->table),
+                quote_identifier(relation.other_column), quote_identifier(relation.this_column),
+                not_deleted("j", relation.deleted), not_deleted("r", related->deleted_column),
+                limit);
+  soci::rowset<std::string> rows = (db.prepare << sql, soci::use(this_id));
+  for (const std::string& id : rows) out.emplace_back(related->name, id);
+  return out;
+}
+
 }  // namespace crmflow

@@ -12,8 +12,8 @@
 #include "crmflow/host/capture.hpp"
 #include "crmflow/host/database.hpp"
 #include "crmflow/host/engine.hpp"
-#include "crmflow/host/jobs.hpp"
 #include "crmflow/host/host_clock.hpp"
+#include "crmflow/host/jobs.hpp"
 #include "crmflow/host/retention.hpp"
 
 namespace crmflow {

@@ -71,6 +71,20 @@ void ensure_store_schema(soci::session& db) {
         KEY crmflow_run_created (created_at)
       ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin)";
   add_column_if_missing(db, "crmflow_run", "job_id", "BIGINT NULL AFTER event_id");
+  // Warnings of show_warning when the module map names no notification table of the CRM's.
+  db << R"(CREATE TABLE IF NOT EXISTS crmflow_alert (
+        id BIGINT NOT NULL AUTO_INCREMENT,
+        module VARCHAR(100) NOT NULL,
+        record_id VARCHAR(36) NOT NULL,
+        user_id VARCHAR(36) NULL,
+        subject VARCHAR(255) NOT NULL,
+        text TEXT NOT NULL,
+        is_read TINYINT(1) NOT NULL DEFAULT 0,
+        created_at DATETIME(6) NOT NULL,
+        PRIMARY KEY (id),
+        KEY crmflow_alert_user (user_id, is_read, id),
+        KEY crmflow_alert_record (module, record_id, id)
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin)";
   // A job: one action of one workflow for one record, run after the event's transaction
   // committed (external effects) or when due (delayed actions). It keeps the event's images
   // for the change conditions a recheck judges. due_at is on crmflow's clock (the database's

@@ -87,6 +87,20 @@ BOOST_AUTO_TEST_CASE(crmflow_host_api_v1_2_layout) {
   BOOST_TEST(CRMFLOW_TIME_START_OF_DAY == 1);
 }
 
+BOOST_AUTO_TEST_CASE(crmflow_host_api_v1_3_layout) {
+  BOOST_TEST(CRMFLOW_ABI_MINOR >= 3);
+  BOOST_TEST(sizeof(crmflow_host_api) >= 152u);
+  BOOST_TEST(offsetof(crmflow_host_api, render) == 112u);
+  BOOST_TEST(offsetof(crmflow_host_api, settings) == 120u);
+  BOOST_TEST(offsetof(crmflow_host_api, related_records) == 128u);
+  BOOST_TEST(offsetof(crmflow_host_api, raise_alert) == 136u);
+  BOOST_TEST(offsetof(crmflow_host_api, job_key) == 144u);
+  BOOST_TEST(CRMFLOW_ESCAPE_TEXT == 0);
+  BOOST_TEST(CRMFLOW_ESCAPE_HTML == 1);
+  BOOST_TEST(CRMFLOW_ESCAPE_URL == 2);
+  BOOST_TEST(CRMFLOW_ESCAPE_HEADER == 3);
+}
+
 BOOST_AUTO_TEST_CASE(crmflow_component_v1_0_layout) {
   BOOST_TEST(sizeof(crmflow_component) >= 104u);
   BOOST_TEST(offsetof(crmflow_component, struct_size) == 0u);

@@ -54,7 +54,7 @@
 /* ==== BEGIN FROZEN ABI v1 ==== */
 
 #define CRMFLOW_ABI_MAJOR 1
-#define CRMFLOW_ABI_MINOR 2
+#define CRMFLOW_ABI_MINOR 3
 #define CRMFLOW_ENTRY_POINT "crmflow_plugin_query"
 
 /* Status codes returned across the ABI. Anything but CRMFLOW_OK comes with a message
@@ -175,9 +175,52 @@ typedef struct crmflow_host_api {
   int32_t (*shift_time)(crmflow_call* call, crmflow_str base, int64_t amount, uint32_t unit,
                         uint32_t flags, crmflow_str* out);
 
-  /* Later minors append services here: related records, emit events, schedule jobs,
-   * render templates. */
+  /* ---- v1.3: templates, settings, related records, notifications, jobs. Views written to
+   * *out stay valid until the plugin's next call into the host or the call's end. ---- */
+
+  /* Renders a mustache template (no partials) and writes the text to *out. Names:
+   * {{record.<field>}} the call's record as it is now; {{<relation>.<field>}} the first
+   * record reached through a relation of the record's module (module map), e.g.
+   * {{account.name}}; {{user.<field>}} and {{user.full_name}} the run-as user. A NULL or
+   * missing field renders empty; an unknown first part is an error. `escape`
+   * (CRMFLOW_ESCAPE_*) applies to every placeholder's value: TEXT none; HTML for HTML
+   * bodies; URL percent-encoding; HEADER none, but a value with CR, LF or NUL is refused.
+   * CRMFLOW_ERROR with a message for a malformed template, an unknown name or a refusal. */
+  int32_t (*render)(crmflow_call* call, crmflow_str template_text, uint32_t escape,
+                    crmflow_str* out);
+
+  /* The component's settings from the host config ("plugins": {"<file>": {"settings":
+   * {...}}}) as JSON object text, "{}" when there are none. Also available in create().
+   * Settings are not secret: a plugin reads secrets from an environment variable the
+   * settings name. */
+  int32_t (*settings)(crmflow_call* call, crmflow_str* out_json);
+
+  /* The records reached from the call's record through its module's relation `relation`
+   * (module map), not deleted, lowest id first, at most 1000, as JSON text: an array of
+   * {"module": "...", "id": "...", "fields": {"<field>": "text" or null, ...}}.
+   * CRMFLOW_NOT_FOUND for an unknown relation; needs the database (actions only). */
+  int32_t (*related_records)(crmflow_call* call, crmflow_str relation, crmflow_str* out_json);
+
+  /* A warning the CRM's users see, for the run-as user, linked to the call's record: a row
+   * of the CRM's notification table where the module map names one, else of crmflow_alert
+   * (`crmflow alerts`). A database effect, committed with the event or job. */
+  int32_t (*raise_alert)(crmflow_call* call, crmflow_str subject, crmflow_str text);
+
+  /* The idempotency key of the job this call runs in: the same on every attempt of the job
+   * and unique to it, for Message-ID and Idempotency-Key headers. CRMFLOW_NOT_FOUND when
+   * the call runs inside an event (a database action). */
+  int32_t (*job_key)(crmflow_call* call, crmflow_str* out);
+
+  /* Later minors append services here: emit events, schedule jobs. */
 } crmflow_host_api;
+
+/* v1.3: how render() escapes placeholder values. */
+enum {
+  CRMFLOW_ESCAPE_TEXT = 0,
+  CRMFLOW_ESCAPE_HTML = 1,
+  CRMFLOW_ESCAPE_URL = 2,
+  CRMFLOW_ESCAPE_HEADER = 3
+};
 
 /* v1.2: units and flags of shift_time. */
 enum {

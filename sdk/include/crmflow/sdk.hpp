@@ -178,6 +178,53 @@ class Call {
     return std::string(to_view(out));
   }
 
+  // ---- Templates, settings, related records, alerts, jobs (ABI 1.3) ----
+
+  enum class Escape : uint32_t {
+    text = CRMFLOW_ESCAPE_TEXT,
+    html = CRMFLOW_ESCAPE_HTML,
+    url = CRMFLOW_ESCAPE_URL,
+    header = CRMFLOW_ESCAPE_HEADER
+  };
+
+  // The mustache template rendered over {{record.*}}, {{<relation>.*}} and {{user.*}}, each
+  // value escaped for where the text goes. Throws Error with the host's message (a malformed
+  // template, an unknown name, a line break refused in a header).
+  std::string render(std::string_view template_text, Escape escape = Escape::text) const {
+    require(offsetof(crmflow_host_api, render), "render");
+    crmflow_str out{};
+    check(api_->render(call_, to_str(template_text), static_cast<uint32_t>(escape), &out));
+    return std::string(to_view(out));
+  }
+
+  // The plugin file's settings from the host config; an empty object when there are none.
+  Json settings() const {
+    require(offsetof(crmflow_host_api, settings), "settings");
+    crmflow_str out{};
+    check(api_->settings(call_, &out));
+    return out.len == 0 ? Json::object() : Json::parse(out.ptr, out.ptr + out.len);
+  }
+
+  // The records reached through the record's relation: [{"module", "id", "fields"}, ...].
+  Json related_records(std::string_view relation) const {
+    require(offsetof(crmflow_host_api, related_records), "related_records");
+    crmflow_str out{};
+    check(api_->related_records(call_, to_str(relation), &out));
+    return Json::parse(out.ptr, out.ptr + out.len);
+  }
+
+  // A warning for the run-as user about the record, where the CRM's users see it.
+  void raise_alert(std::string_view subject, std::string_view text) const {
+    require(offsetof(crmflow_host_api, raise_alert), "raise_alert");
+    check(api_->raise_alert(call_, to_str(subject), to_str(text)));
+  }
+
+  // The job's idempotency key (the same on every attempt); empty inside an event.
+  std::string_view job_key() const {
+    require(offsetof(crmflow_host_api, job_key), "job_key");
+    return text_of(api_->job_key);
+  }
+
   const crmflow_host_api* api() const noexcept { return api_; }
   crmflow_call* raw() const noexcept { return call_; }
 
@@ -254,7 +301,12 @@ int32_t create(const crmflow_host_api* api, crmflow_call* call, crmflow_str para
   return guard(api, call, [&] {
     const Json parsed =
         params.len == 0 ? Json::object() : Json::parse(params.ptr, params.ptr + params.len);
-    *instance = std::make_unique<T>(parsed).release();
+    // A component that needs the host config's settings takes the call as well.
+    if constexpr (std::is_constructible_v<T, const Json&, const Call&>) {
+      *instance = std::make_unique<T>(parsed, Call(api, call)).release();
+    } else {
+      *instance = std::make_unique<T>(parsed).release();
+    }
   });
 }
 

@@ -21,7 +21,8 @@ struct crmflow_call {
   crmflow::RecordEffects* effects = nullptr;  // null where writing is not allowed (conditions)
   std::string_view run_as;                    // the user the workflow runs as; may be empty
   std::string_view job_key;  // the idempotency key of the job the call runs in; may be empty
-  std::string result;        // holds strings handed back during the call
+  std::string_view settings_json = "{}";  // the component's settings; outlives the call
+  std::string result;                     // holds strings handed back during the call
   // An exception a host service caught (e.g. a deadlock) so it would not cross the plugin;
   // rethrown on the host side after the plugin returns.
   std::exception_ptr host_exception;

@@ -24,6 +24,7 @@ struct Component {
   uint32_t kind = 0;
   uint32_t effect = CRMFLOW_EFFECT_NONE;
   std::string params_schema;
+  std::string settings_json = "{}";  // the host config's settings for the plugin's file
   std::string pack_id;
   std::string pack_version;
   uint32_t abi_major = 0;

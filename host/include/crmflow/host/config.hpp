@@ -15,6 +15,7 @@ struct PluginSetting {
   std::string name;  // file name without ".so", looked up in the plugin directories
   bool enabled = true;
   std::optional<std::set<std::string>> components;  // absent: every component of the file
+  std::string settings_json = "{}";  // the object the file's components read (settings())
 };
 
 struct DatabaseSettings {

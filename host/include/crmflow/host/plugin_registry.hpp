@@ -32,8 +32,11 @@ class PluginRegistry {
   // and what was expected and found; when there is one, nothing of that file is
   // registered. Reads the file's symbols before loading it, so a file without the entry
   // point never runs code in this process.
+  // `settings_json` (a JSON object's text) is what the file's components read through the
+  // host API's settings().
   std::vector<std::string> load(const std::filesystem::path& file,
-                                const std::optional<std::set<std::string>>& enabled = {});
+                                const std::optional<std::set<std::string>>& enabled = {},
+                                const std::string& settings_json = "{}");
 
   const std::deque<Component>& components() const noexcept { return components_; }
   const Component* find(std::string_view name) const noexcept;

@@ -31,6 +31,14 @@ class RecordWriter final : public RecordEffects {
   std::expected<void, EffectFailure> link_records(std::string_view module, std::string_view id,
                                                   std::string_view relation,
                                                   std::string_view other_id) override;
+  std::expected<nlohmann::ordered_json, EffectFailure> related_records(
+      const Record& record, std::string_view relation) override;
+  std::expected<nlohmann::ordered_json, EffectFailure> template_data(
+      const Record& record, const std::vector<std::string>& names,
+      std::string_view run_as) override;
+  std::expected<void, EffectFailure> raise_alert(const Record& record, std::string_view subject,
+                                                 std::string_view text,
+                                                 std::string_view run_as) override;
 
  private:
   // Locks the row for this transaction, or throws at once if someone else holds it.

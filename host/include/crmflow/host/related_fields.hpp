@@ -64,6 +64,15 @@ std::optional<std::string> check_related_field(const ModuleMap& map, const Modul
 void resolve_related_fields(soci::session& db, const ModuleMap& map, const Module& module,
                             const std::vector<std::string>& dotted, Record& record);
 
+// The records reached from `record` through `relation` of `module`, as (module name, id),
+// lowest id first, at most `limit`; not deleted (nor their join rows). Found from
+// record.current as resolve_related_fields does. Database errors propagate.
+std::vector<std::pair<std::string, std::string>> related_ids(soci::session& db,
+                                                             const ModuleMap& map,
+                                                             const Module& module,
+                                                             const Relation& relation,
+                                                             const Record& record, size_t limit);
+
 // The record `id` of `module` as it is now, fields as text the way captured images hold
 // them (custom fields included); std::nullopt when there is no such row or it is
 // soft-deleted. Database errors propagate.

@@ -58,14 +58,15 @@ std::expected<bool, std::string> ComponentInstance::evaluate(const Record& recor
   return result != 0;
 }
 
-std::expected<void, std::string> ComponentInstance::run(const Record& record,
-                                                        Clock::time_point deadline,
-                                                        RecordEffects* effects,
-                                                        std::string_view run_as,
-                                                        std::string_view job_key) const {
+std::expected<void, ActionFailure> ComponentInstance::run(const Record& record,
+                                                          Clock::time_point deadline,
+                                                          RecordEffects* effects,
+                                                          std::string_view run_as,
+                                                          std::string_view job_key) const {
   if (component_.kind != CRMFLOW_KIND_ACTION) {
-    return std::unexpected(fmt::format("component '{}' is a {}, not an action", component_.name,
-                                       kind_name(component_.kind)));
+    return std::unexpected(
+        ActionFailure{CRMFLOW_ERROR, fmt::format("component '{}' is a {}, not an action",
+                                                 component_.name, kind_name(component_.kind))});
   }
   crmflow_call call;
   call.record = &record;
@@ -78,7 +79,9 @@ std::expected<void, std::string> ComponentInstance::run(const Record& record,
   const int32_t status = component_.abi->run(host_api(), &call, instance_);
   report_overrun(component_, record, deadline);
   if (call.host_exception) std::rethrow_exception(call.host_exception);
-  if (status != CRMFLOW_OK) return std::unexpected(failure(component_, record, status, call.error));
+  if (status != CRMFLOW_OK) {
+    return std::unexpected(ActionFailure{status, failure(component_, record, status, call.error)});
+  }
   return {};
 }
 

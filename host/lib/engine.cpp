@@ -387,7 +387,7 @@ void Engine::run_workflow(const Workflow& w, const Event& event, Record& record,
         ++jobs_scheduled;
         continue;
       }
-      std::expected<void, std::string> done;
+      std::expected<void, ActionFailure> done;
       try {
         done = step.action->run(record, deadline, &writer, run_as);
       } catch (const std::exception& e) {
@@ -397,8 +397,8 @@ void Engine::run_workflow(const Workflow& w, const Event& event, Record& record,
         throw WorkflowFailure(w.id, fmt::format("workflow {}: {}: {}", w.id, step.path, e.what()));
       }
       if (!done)
-        throw WorkflowFailure(w.id,
-                              fmt::format("workflow {}: {}: {}", w.id, step.path, done.error()));
+        throw WorkflowFailure(
+            w.id, fmt::format("workflow {}: {}: {}", w.id, step.path, done.error().message));
       ++actions_run;
     }
     db_ << "SET @crmflow_cause = NULL";

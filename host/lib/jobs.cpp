@@ -23,7 +23,13 @@ using Clock = std::chrono::steady_clock;
 // backoff, dead after max_attempts. Anything else concerns the connection or the batch.
 class JobFailure : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit JobFailure(const std::string& message, bool permanent = false)
+      : std::runtime_error(message), permanent_(permanent) {}
+  // No retry can fix it (CRMFLOW_PERMANENT, e.g. an HTTP 404): dead at once.
+  bool permanent() const noexcept { return permanent_; }
+
+ private:
+  bool permanent_;
 };
 
 std::optional<std::string> image_text(const std::optional<RecordImage>& image) {
@@ -227,7 +233,10 @@ std::pair<std::string, std::string> JobRunner::perform(Job& job) {
   }
   RecordWriter writer(db_, map_, options_.clock_offset_seconds);
   const auto done = step.action->run(record, deadline, &writer, r.run_as, job.idempotency_key);
-  if (!done) throw JobFailure(fmt::format("{}: {}", step.path, done.error()));
+  if (!done) {
+    throw JobFailure(fmt::format("{}: {}", step.path, done.error().message),
+                     done.error().status == CRMFLOW_PERMANENT);
+  }
   return {"done", reason};
 }
 
@@ -246,6 +255,7 @@ void JobRunner::run(Job& job) {
     return;
   }
   std::string error;
+  bool permanent = false;
   for (int round = 1;; ++round) {
     try {
       soci::transaction tx(db_);
@@ -257,6 +267,7 @@ void JobRunner::run(Job& job) {
         result = perform(job);
       } catch (const JobFailure& failure) {
         error = failure.what();
+        permanent = failure.permanent();
         break;
       } catch (const std::exception& e) {
         if (is_retryable(e) || is_lock_busy(e) || is_connection_lost(e)) throw;
@@ -284,13 +295,16 @@ void JobRunner::run(Job& job) {
     }
   }
   // The action failed; its transaction was rolled back.
-  const bool last = job.claim.attempts >= static_cast<int>(options_.max_attempts);
+  const bool last = permanent || job.claim.attempts >= static_cast<int>(options_.max_attempts);
   spdlog::error("{}, attempt {} of {}: {}{}", what, job.claim.attempts, options_.max_attempts,
                 error,
                 last ? "; no attempts left, the job is dead (crmflow jobs --state dead)" : "");
   soci::transaction tx(db_);
   if (last) {
-    if (!finish(job, "dead", "no attempts left", error)) return;
+    if (!finish(job, "dead", permanent ? "failed for good; not retried" : "no attempts left",
+                error)) {
+      return;
+    }
   } else {
     if (!leases_.release(job.claim, backoff(job.claim.attempts, options_.backoff_cap), true,
                          error)) {

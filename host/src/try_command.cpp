@@ -65,7 +65,7 @@ int try_command(const GlobalOptions& options, const TryOptions& try_options) {
   }
   if (component->kind == CRMFLOW_KIND_ACTION) {
     const auto done = instance->run(record, deadline);
-    if (!done) return report({done.error()});
+    if (!done) return report({done.error().message});
     std::cout << "done\n";
     return kExitOk;
   }

@@ -64,7 +64,9 @@ enum {
   CRMFLOW_ERROR = 1,        /* the component failed; the message says why */
   CRMFLOW_NOT_FOUND = 2,    /* a field, record or service asked for does not exist */
   CRMFLOW_INCOMPATIBLE = 3, /* crmflow_plugin_query: this plugin cannot serve that host ABI */
-  CRMFLOW_DEADLINE = 4      /* the call's deadline passed before the work was done */
+  CRMFLOW_DEADLINE = 4,     /* the call's deadline passed before the work was done */
+  CRMFLOW_PERMANENT = 5     /* v1.3: a failure no retry can fix (e.g. HTTP 404): an action's
+                             * job is dead at once instead of retried */
 };
 
 enum { CRMFLOW_KIND_TRIGGER = 1, CRMFLOW_KIND_CONDITION = 2, CRMFLOW_KIND_ACTION = 3 };

@@ -1,6 +1,8 @@
 // A component created with its parameters, and the calls into it.
 #pragma once
 
+#include <crmflow/abi.h>
+
 #include <chrono>
 #include <expected>
 #include <string>
@@ -10,6 +12,13 @@
 #include "crmflow/host/record_effects.hpp"
 
 namespace crmflow {
+
+// Why an action failed: the plugin's status (CRMFLOW_*) and the message naming the
+// component and the record.
+struct ActionFailure {
+  int32_t status = CRMFLOW_ERROR;
+  std::string message;
+};
 
 // A component created with parameters. Safe to call from several threads at once.
 // Owns the plugin's instance and destroys it; keeps the plugin's library loaded.
@@ -31,11 +40,11 @@ class ComponentInstance {
   // effects (null: the action may not write); `run_as` is the workflow's user; `job_key`
   // the idempotency key of the job the action runs in (empty inside an event). An exception
   // the effects raised (a database error) is rethrown here, after the plugin returned.
-  std::expected<void, std::string> run(const Record& record,
-                                       std::chrono::steady_clock::time_point deadline,
-                                       RecordEffects* effects = nullptr,
-                                       std::string_view run_as = {},
-                                       std::string_view job_key = {}) const;
+  std::expected<void, ActionFailure> run(const Record& record,
+                                         std::chrono::steady_clock::time_point deadline,
+                                         RecordEffects* effects = nullptr,
+                                         std::string_view run_as = {},
+                                         std::string_view job_key = {}) const;
 
   const Component& component() const noexcept { return component_; }
 

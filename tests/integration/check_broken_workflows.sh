@@ -90,6 +90,19 @@ wf 17-changed-with-value.json <<JSON
 {"id": "changed-with-value", "module": "Leads",
  "conditions": {"field": "status", "op": "changed", "value": "New"}, $task}
 JSON
+wf 19-bad-date.json <<JSON
+{"id": "bad-date", "module": "Leads",
+ "conditions": {"field": "date_entered", "op": "lt", "value": "now-14x"}, $task}
+JSON
+wf 20-unknown-relation.json <<JSON
+{"id": "unknown-relation", "module": "Leads",
+ "conditions": {"field": "acount.name", "op": "equals", "value": "Acme"}, $task}
+JSON
+wf 21-bad-delay.json <<'JSON'
+{"id": "bad-delay", "module": "Leads",
+ "actions": [{"plugin": "create_record", "delay": "2 weeks",
+              "params": {"module": "Tasks", "fields": {"name": "x"}}}]}
+JSON
 wf 18-parameter-type.json <<'JSON'
 {"id": "parameter-type", "module": "Leads",
  "actions": [{"plugin": "create_record", "params": {"module": "Tasks", "fields": {"name": "x"},
@@ -119,11 +132,15 @@ expect 14-unknown-setting.json "workflow unknown-setting: (top).trigerr: unknown
 expect 15-bad-group.json "workflow bad-group: conditions.any: expected an array of conditions"
 expect 16-new-deleted.json "workflow new-deleted: applies_to: \"new\" records cannot be deleted"
 expect 17-changed-with-value.json "workflow changed-with-value: conditions.value: 'value' is not allowed here"
+expect 19-bad-date.json "workflow bad-date: conditions: component 'compare'"
+expect 19-bad-date.json "bad date expression \"now-14x\": expected now, today or a field"
+expect 20-unknown-relation.json "workflow unknown-relation: conditions.field: module Leads has no relation 'acount'; relations: account, contact"
+expect 21-bad-delay.json "workflow bad-delay: actions[0].delay: \"2 weeks\" is not a delay"
 expect 18-parameter-type.json "workflow parameter-type: actions[0].params.link: expected a boolean, got a string"
 expect 18-parameter-type.json "workflow parameter-type: actions[0].params.feilds: unknown parameter 'feilds'; expected one of: module, fields, link"
 grep -q "problems found" "$work/err" || fail "no count of problems"
 count=$(grep -c '^error: ' "$work/err")
-[ "$count" -ge 18 ] || fail "expected at least 18 problems at once, found $count"
+[ "$count" -ge 21 ] || fail "expected at least 21 problems at once, found $count"
 
 # The host refuses to start on them.
 status=0
@@ -136,4 +153,4 @@ config "$repo/config/workflows"
 "$crmflow" --config "$work/config.json" check >"$work/out" 2>"$work/err" || fail "the shipped workflows fail check"
 grep -q "ok, 4 components enabled, 16 modules, $(ls "$repo"/config/workflows/*.json | wc -l) workflows" "$work/out" \
   || fail "no ok line: $(cat "$work/out")"
-echo "PASS: check reports $count problems in 17 broken workflow files at once; run refuses them; the shipped workflows pass"
+echo "PASS: check reports $count problems in $(ls "$work/workflows" | wc -l) broken workflow files at once; run refuses them; the shipped workflows pass"

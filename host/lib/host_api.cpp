@@ -79,34 +79,13 @@ int32_t record_field(crmflow_call* call, uint32_t image, crmflow_str field, crmf
   return CRMFLOW_OK;
 }
 
-// Runs one database effect: parses the fields, refuses calls that may not write, and turns a
-// failure into a status with its message.
-template <class Effect>
-int32_t with_effects(crmflow_call* call, crmflow_str fields_json, Effect&& effect) {
-  if (call->effects == nullptr) {
-    call->error = "database effects are only available to actions of effect class database";
-    return CRMFLOW_ERROR;
-  }
-  nlohmann::ordered_json fields = nlohmann::ordered_json::object();
-  if (fields_json.len > 0) {
-    try {
-      fields = nlohmann::ordered_json::parse(view(fields_json));
-    } catch (const std::exception& e) {
-      call->error = std::string("fields are not valid JSON: ") + e.what();
-      return CRMFLOW_ERROR;
-    }
-  }
-  if (!fields.is_object()) {
-    call->error = "fields must be a JSON object of field → value";
-    return CRMFLOW_ERROR;
-  }
-  // Nothing may unwind through the plugin's frames: a database error is kept in the call
-  // and rethrown by the host once the plugin has returned (ComponentInstance::run).
+// Runs a host service that may throw (a database error): nothing may unwind through the
+// plugin's frames, so an exception becomes the call's error and is rethrown by the host once
+// the plugin has returned (ComponentInstance::run).
+template <class Service>
+int32_t guarded(crmflow_call* call, Service&& service) {
   try {
-    const auto failure = effect(fields);
-    if (!failure) return CRMFLOW_OK;
-    call->error = failure->message;
-    return failure->status;
+    return service();
   } catch (const std::exception& e) {
     call->error = e.what();
     call->host_exception = std::current_exception();
@@ -115,6 +94,35 @@ int32_t with_effects(crmflow_call* call, crmflow_str fields_json, Effect&& effec
     call->host_exception = std::current_exception();
   }
   return CRMFLOW_ERROR;
+}
+
+int32_t fail(crmflow_call* call, int32_t status, std::string message) {
+  call->error = std::move(message);
+  return status;
+}
+
+// Runs one database effect: parses the fields, refuses calls that may not write, and turns a
+// failure into a status with its message.
+template <class Effect>
+int32_t with_effects(crmflow_call* call, crmflow_str fields_json, Effect&& effect) {
+  if (call->effects == nullptr) {
+    return fail(call, CRMFLOW_ERROR, "database effects are only available to actions");
+  }
+  nlohmann::ordered_json fields = nlohmann::ordered_json::object();
+  if (fields_json.len > 0) {
+    try {
+      fields = nlohmann::ordered_json::parse(view(fields_json));
+    } catch (const std::exception& e) {
+      return fail(call, CRMFLOW_ERROR, std::string("fields are not valid JSON: ") + e.what());
+    }
+  }
+  if (!fields.is_object()) {
+    return fail(call, CRMFLOW_ERROR, "fields must be a JSON object of field → value");
+  }
+  return guarded(call, [&]() -> int32_t {
+    const auto failure = effect(fields);
+    return failure ? fail(call, failure->status, failure->message) : CRMFLOW_OK;
+  });
 }
 
 std::optional<EffectFailure> failure_of(const std::expected<void, EffectFailure>& result) {
@@ -174,28 +182,6 @@ int32_t shift_time(crmflow_call* call, crmflow_str base, int64_t amount, uint32_
   call->result = format_utc(*shifted);
   *out = str(call->result);
   return CRMFLOW_OK;
-}
-
-// Runs a host service that may throw (a database read): nothing may unwind through the
-// plugin's frames, so an exception becomes the call's error and is rethrown by the host once
-// the plugin has returned.
-template <class Service>
-int32_t guarded(crmflow_call* call, Service&& service) {
-  try {
-    return service();
-  } catch (const std::exception& e) {
-    call->error = e.what();
-    call->host_exception = std::current_exception();
-  } catch (...) {
-    call->error = "unknown error in the host";
-    call->host_exception = std::current_exception();
-  }
-  return CRMFLOW_ERROR;
-}
-
-int32_t fail(crmflow_call* call, int32_t status, std::string message) {
-  call->error = std::move(message);
-  return status;
 }
 
 int32_t render(crmflow_call* call, crmflow_str template_text, uint32_t escape, crmflow_str* out) {

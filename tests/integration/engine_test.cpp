@@ -13,6 +13,7 @@
 #include "crmflow/host/record_writer.hpp"
 #include "crmflow/host/workflow.hpp"
 #include "db_fixture.hpp"
+#include "workflow_harness.hpp"
 
 using namespace crmflow;
 
@@ -22,15 +23,7 @@ const std::string kLead = "led00001-0000-4000-8000-000000000000";
 const std::string kUser2 = "usr00002-0000-4000-8000-000000000000";
 
 PluginRegistry& plugins() {
-  static PluginRegistry registry;
-  if (registry.components().empty()) {
-    for (const char* name : {"compare", "changes", "create_record", "update_record"}) {
-      const auto problems =
-          registry.load(std::filesystem::path(CRMFLOW_PLUGIN_DIR) / (std::string(name) + ".so"));
-      if (!problems.empty()) throw std::runtime_error(problems.front());
-    }
-  }
-  return registry;
+  return testing::build_plugins({"compare", "changes", "create_record", "update_record"});
 }
 
 // A fresh database with capture on Leads, the given workflows, and an engine to step.
@@ -41,14 +34,7 @@ struct Harness : testing::DbFixture {
   std::unique_ptr<Engine> engine;
 
   explicit Harness(const std::vector<std::string>& workflow_texts, unsigned max_attempts = 3) {
-    std::filesystem::create_directories(dir);
-    int n = 0;
-    for (const std::string& text : workflow_texts) {
-      std::ofstream(dir / ("w" + std::to_string(++n) + ".json")) << text;
-    }
-    auto loaded = load_workflows(dir, plugins(), &map());
-    if (!loaded) throw std::runtime_error(loaded.error().front());
-    workflows = std::move(*loaded);
+    workflows = testing::load_workflow_texts(dir, workflow_texts, plugins(), &map());
     for (const char* module : {"Leads", "Cases", "Contacts", "Tasks"}) {
       const auto installed = install_capture(db(), *map().find(module));
       if (!installed) throw std::runtime_error(installed.error());

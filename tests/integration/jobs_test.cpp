@@ -15,6 +15,7 @@
 #include "crmflow/host/jobs.hpp"
 #include "crmflow/host/workflow.hpp"
 #include "db_fixture.hpp"
+#include "workflow_harness.hpp"
 
 using namespace crmflow;
 
@@ -23,15 +24,7 @@ namespace {
 const std::string kLead = "led00001-0000-4000-8000-000000000000";
 
 PluginRegistry& plugins() {
-  static PluginRegistry registry;
-  if (registry.components().empty()) {
-    for (const char* name : {"compare", "changes", "create_record", "update_record"}) {
-      const auto problems =
-          registry.load(std::filesystem::path(CRMFLOW_PLUGIN_DIR) / (std::string(name) + ".so"));
-      if (!problems.empty()) throw std::runtime_error(problems.front());
-    }
-  }
-  return registry;
+  return testing::build_plugins({"compare", "changes", "create_record", "update_record"});
 }
 
 // A fresh demo database with capture on Leads, the workflows, an engine and a job runner;
@@ -46,14 +39,7 @@ struct Harness : testing::DbFixture {
 
   explicit Harness(const std::vector<std::string>& workflow_texts) {
     BOOST_REQUIRE(configure_clock("Europe/Vienna", std::chrono::seconds(0)).has_value());
-    std::filesystem::create_directories(dir);
-    int n = 0;
-    for (const std::string& text : workflow_texts) {
-      std::ofstream(dir / ("w" + std::to_string(++n) + ".json")) << text;
-    }
-    auto loaded = load_workflows(dir, plugins(), &map());
-    if (!loaded) throw std::runtime_error(loaded.error().front());
-    workflows = std::move(*loaded);
+    workflows = testing::load_workflow_texts(dir, workflow_texts, plugins(), &map());
     const auto installed = install_capture(db(), *map().find("Leads"));
     if (!installed) throw std::runtime_error(installed.error());
     EngineOptions options;

@@ -12,6 +12,7 @@
 #include "crmflow/host/engine.hpp"
 #include "crmflow/host/workflow.hpp"
 #include "db_fixture.hpp"
+#include "workflow_harness.hpp"
 
 using namespace crmflow;
 
@@ -20,15 +21,7 @@ namespace {
 const std::string kLead = "led00001-0000-4000-8000-000000000000";
 
 PluginRegistry& plugins() {
-  static PluginRegistry registry;
-  if (registry.components().empty()) {
-    for (const char* name : {"compare", "changes", "create_record", "update_record"}) {
-      const auto problems =
-          registry.load(std::filesystem::path(CRMFLOW_PLUGIN_DIR) / (std::string(name) + ".so"));
-      if (!problems.empty()) throw std::runtime_error(problems.front());
-    }
-  }
-  return registry;
+  return testing::build_plugins({"compare", "changes", "create_record", "update_record"});
 }
 
 testing::DbFixture::Options suitecrm_options() {
@@ -46,21 +39,14 @@ struct SuiteHarness : testing::DbFixture {
   std::vector<Workflow> workflows;
   std::unique_ptr<Engine> engine;
 
-  explicit SuiteHarness(std::initializer_list<std::string> workflow_texts,
+  explicit SuiteHarness(const std::vector<std::string>& workflow_texts,
                         std::chrono::milliseconds settle = std::chrono::milliseconds(300))
       : DbFixture(suitecrm_options()) {
     testing::run_sql_file(db(), testing::source_dir() / "tests/fixtures/suitecrm-schema.sql");
     if (const auto problems = reintrospect(); !problems.empty()) {
       throw std::runtime_error(problems.front());
     }
-    std::filesystem::create_directories(dir);
-    int n = 0;
-    for (const std::string& text : workflow_texts) {
-      std::ofstream(dir / ("w" + std::to_string(++n) + ".json")) << text;
-    }
-    auto loaded = load_workflows(dir, plugins(), &map());
-    if (!loaded) throw std::runtime_error(loaded.error().front());
-    workflows = std::move(*loaded);
+    workflows = testing::load_workflow_texts(dir, workflow_texts, plugins(), &map());
     const auto installed = install_capture(db(), *map().find("Leads"));
     if (!installed) throw std::runtime_error(installed.error());
     EngineOptions options;

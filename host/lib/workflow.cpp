@@ -9,6 +9,7 @@
 #include "crmflow/host/json_reader.hpp"
 #include "crmflow/host/json_schema.hpp"
 #include "crmflow/host/related_fields.hpp"
+#include "crmflow/host/template.hpp"
 
 namespace crmflow {
 namespace fs = std::filesystem;
@@ -53,6 +54,40 @@ struct Reader {
       return nullptr;
     }
     return std::make_shared<const ComponentInstance>(std::move(*instance));
+  }
+
+  // Text holding "{{" in an action's parameters is a template the host renders (abi.h
+  // render): a malformed one, or a dotted name whose first part is neither record, user nor
+  // a relation of the workflow's module, would fail on every run, so it is said here.
+  // Undotted names may be relative to a section and are left to the run.
+  void check_templates(const Json& node, const std::string& path) {
+    if (node.is_object()) {
+      for (const auto& [key, value] : node.items()) check_templates(value, path + "." + key);
+      return;
+    }
+    if (node.is_array()) {
+      for (size_t i = 0; i < node.size(); ++i) {
+        check_templates(node[i], fmt::format("{}[{}]", path, i));
+      }
+      return;
+    }
+    if (!node.is_string() || node.get_ref<const std::string&>().find("{{") == std::string::npos) {
+      return;
+    }
+    const auto names = placeholders(node.get_ref<const std::string&>());
+    if (!names) return problems.add(path, names.error());
+    if (module == nullptr) return;
+    for (const std::string& name : *names) {
+      const auto dot = name.find('.');
+      if (dot == std::string::npos) continue;
+      const std::string first = name.substr(0, dot);
+      if (first == "record" || first == "user" || module->relation(first) != nullptr) continue;
+      std::string known = "record, user";
+      for (const Relation& r : module->relations) known += ", " + r.name;
+      problems.add(path, fmt::format("unknown placeholder {{{{{}}}}}: {} has no relation '{}'; "
+                                     "known: {}",
+                                     name, module->name, first, known));
+    }
   }
 
   // A literal longer than its column can never equal the field: the CRM's lax sql_mode cut
@@ -253,6 +288,9 @@ Workflow read_workflow(const fs::path& file, const Json& root, const PluginRegis
     auto instance =
         reader.create(action["plugin"].get<std::string>(), action.value("params", Json::object()),
                       CRMFLOW_KIND_ACTION, path, path + ".params");
+    if (const auto params = action.find("params"); params != action.end()) {
+      reader.check_templates(*params, path + ".params");
+    }
     if (instance) w.actions.push_back({std::move(instance), path, delay});
   }
   return w;

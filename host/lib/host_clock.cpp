@@ -99,4 +99,8 @@ std::string format_utc(SysSeconds time) {
   return date::format("%F %T", time);
 }
 
+std::string format_local_date(SysSeconds time) {
+  return date::format("%F", date::floor<date::days>(to_local(time)));
+}
+
 }  // namespace crmflow

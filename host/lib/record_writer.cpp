@@ -1,4 +1,6 @@
 #include "crmflow/host/record_writer.hpp"
+
+#include "crmflow/host/date_expression.hpp"
 #include "crmflow/host/related_fields.hpp"
 #include "crmflow/host/sql_text.hpp"
 
@@ -29,6 +31,11 @@ size_t utf8_length(std::string_view text) {
   return count;
 }
 
+bool is_date(const Column& column) {
+  return column.data_type == "date" || column.data_type == "datetime" ||
+         column.data_type == "timestamp";
+}
+
 // Column assignments of one INSERT or UPDATE of the module's table or of its custom table
 // (<table>_cstm), values kept as bound text or NULL.
 class Assignments {
@@ -49,6 +56,22 @@ class Assignments {
       text = value.get<bool>() ? "1" : "0";
     } else if (!value.is_null()) {
       text = value.dump();
+    }
+    if (text && is_date(*column)) {
+      // Written as the CRM writes dates, so "now+14d" or a rendered "2027-03-01-30d" lands as
+      // a time, and a value MariaDB's lax mode would store as 0000-00-00 is refused instead.
+      const auto expression =
+          value.is_string() ? parse_date_expression(*text) : std::optional<DateExpression>();
+      if (!expression) {
+        return error(fmt::format("{}.{}: {} is not a date for this {} column: {}", module_.name,
+                                 field, value.dump(), column->data_type, kDateExpressionHelp));
+      }
+      auto evaluated = evaluate_date_expression(*expression, column->data_type == "date");
+      if (!evaluated) {
+        return error(
+            fmt::format("{}.{}: {}: {}", module_.name, field, value.dump(), evaluated.error()));
+      }
+      text = std::move(*evaluated);
     }
     if (text && column->max_length && utf8_length(*text) > *column->max_length) {
       return error(

@@ -62,6 +62,14 @@ struct RunsOptions {
   unsigned limit = 50;   // the newest runs first
 };
 int runs_command(const GlobalOptions& options, const RunsOptions& filter);
+struct AlertsOptions {
+  std::string user;     // only alerts for this user (its id); empty: all
+  std::string record;   // only alerts about this record (its id); empty: all
+  unsigned limit = 50;  // the newest first
+};
+// Lists crmflow_alert rows and the rows of the CRM's notification table (module map
+// "notifications") that are about a record, newest first.
+int alerts_command(const GlobalOptions& options, const AlertsOptions& filter);
 struct JobsOptions {
   std::string record;  // only this record's jobs; empty: all
   std::string state;   // pending, running, done, skipped, cancelled or dead; empty: all

@@ -64,6 +64,15 @@ int main(int argc, char** argv) {
   runs->add_option("--limit", runs_options.limit, "How many of the newest runs")
       ->capture_default_str();
 
+  AlertsOptions alerts_options;
+  auto* alerts = app.add_subcommand(
+      "alerts", "Warnings crmflow raised for users (show_warning), newest first");
+  alerts->add_option("--user", alerts_options.user, "Only the alerts for this user (its id)");
+  alerts->add_option("--record", alerts_options.record,
+                     "Only the alerts about this record (its id)");
+  alerts->add_option("--limit", alerts_options.limit, "How many of the newest alerts")
+      ->capture_default_str();
+
   JobsOptions jobs_options;
   auto* jobs = app.add_subcommand(
       "jobs", "Delayed actions and external effects (email, HTTP): pending, running, done, dead");
@@ -108,6 +117,7 @@ int main(int argc, char** argv) {
   if (capture->parsed()) return capture_command(global, capture_action);
   if (status->parsed()) return status_command(global);
   if (runs->parsed()) return runs_command(global, runs_options);
+  if (alerts->parsed()) return alerts_command(global, alerts_options);
   if (jobs->parsed()) return jobs_command(global, jobs_options);
   if (retry->parsed()) return job_action_command(global, "retry", job_id);
   if (cancel->parsed()) return job_action_command(global, "cancel", job_id);

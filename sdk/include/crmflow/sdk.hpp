@@ -254,6 +254,43 @@ class Call {
   crmflow_call* call_;
 };
 
+// For a component's constructor: params[name] must be an object of field → value where each
+// value is text, a number, a boolean or null (what a record field holds); with `non_empty`,
+// at least one. Returns it; throws Error naming the parameter or the field.
+inline const Json& expect_field_values(const Json& params, const std::string& name,
+                                       bool non_empty = true) {
+  const auto it = params.find(name);
+  if (it == params.end() || !it->is_object() || (non_empty && it->empty())) {
+    throw Error("parameters: '" + name + "' must be an object of field → value" +
+                (non_empty ? " with at least one field" : ""));
+  }
+  for (const auto& [field, value] : it->items()) {
+    if (value.is_object() || value.is_array()) {
+      throw Error("parameters: " + name + "." + field + ": expected text, a number or null");
+    }
+  }
+  return *it;
+}
+
+// The values with every text holding "{{" rendered as a template over the call's record
+// (Call::render, plain text); the rest as written, since "{{" is what marks a template and
+// plain text must stay untouched. A refusal is an Error naming `what`.<field>.
+inline Json render_field_values(const Call& call, const Json& values, const std::string& what) {
+  Json out = values;
+  for (auto& item : out.items()) {
+    Json& value = item.value();
+    if (!value.is_string() || value.get_ref<const std::string&>().find("{{") == std::string::npos) {
+      continue;
+    }
+    try {
+      value = call.render(value.get_ref<const std::string&>());
+    } catch (const Error& e) {
+      throw Error(what + "." + item.key() + ": " + e.what(), e.status());
+    }
+  }
+  return out;
+}
+
 // Base classes of the three component kinds. A component's constructor takes the parsed
 // parameters and throws Error when they are wrong.
 class Condition {

@@ -36,4 +36,8 @@ std::expected<SysSeconds, std::string> parse_utc(std::string_view text);
 // "YYYY-MM-DD HH:MM:SS", as the CRM stores dates.
 std::string format_utc(SysSeconds time);
 
+// "YYYY-MM-DD": the calendar day `time` falls on in the configured zone, as the CRM stores a
+// date column (a day of the users' calendar, not a UTC instant).
+std::string format_local_date(SysSeconds time);
+
 }  // namespace crmflow

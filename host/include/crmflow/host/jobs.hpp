@@ -64,7 +64,8 @@ class JobRunner {
             JobOptions options);
 
   // Claims the due jobs (a batch) and runs each in a transaction of its own. Returns the
-  // number of jobs finished (done, skipped, cancelled or dead). A failing job is retried
+  // number of jobs it ran: finished (done, skipped, cancelled or dead) or handed back for a
+  // later attempt. A failing job is retried
   // with backoff, and dead after max_attempts; database errors that concern the connection
   // propagate (the caller reconnects).
   size_t step();

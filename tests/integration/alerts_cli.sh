@@ -4,30 +4,7 @@
 # CRM's own notifications, filtered by --user and --record.
 # Usage: alerts_cli.sh <crmflow binary> <plugin dir>; needs CRMFLOW_DB_*.
 set -euo pipefail
-crmflow=$1
-plugin_dir=$(realpath "$2")
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-: "${CRMFLOW_DB_PORT:?run with the private MariaDB: eval \"\$(scripts/mariadb.sh env)\"}"
-
-db="crmflow_alerts_$$"
-client() {
-  mariadb --no-defaults -h 127.0.0.1 -P "$CRMFLOW_DB_PORT" -u "$CRMFLOW_DB_USER" \
-    -p"$CRMFLOW_DB_PASSWORD" "$@"
-}
-work=$(mktemp -d)
-host_pid=
-cleanup() {
-  if [ -n "$host_pid" ]; then kill "$host_pid" 2>/dev/null || true; wait "$host_pid" || true; fi
-  client -e "DROP DATABASE IF EXISTS $db"
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; cat "$work/out" >&2; exit 1; }
-sql() { client -N "$db" -e "$1"; }
-
-client -e "CREATE DATABASE $db CHARACTER SET utf8mb4"
-client "$db" < "$repo/config/demo/1crm-demo.sql"
-export CRMFLOW_DB_NAME=$db CRMFLOW_DB_SOCKET=
+source "$(dirname "$0")/db_script.sh" alerts "$1" "$2"
 mkdir "$work/workflows"
 cat > "$work/workflows/warn.json" <<'JSON'
 {"id": "warn", "module": "Leads", "trigger": "saved",
@@ -45,8 +22,7 @@ crm=(--config "$work/crmflow.json")
 lead=led00001-0000-4000-8000-000000000000
 user2=usr00002-0000-4000-8000-000000000000
 "$crmflow" "${crm[@]}" capture install >"$work/out" 2>&1 || fail "capture install"
-"$crmflow" "${crm[@]}" run >>"$work/out" 2>&1 &
-host_pid=$!
+start_host "${crm[@]}"
 sql "UPDATE leads SET status = 'Qualified', modified_user_id = '$user2' WHERE id = '$lead'"
 for _ in $(seq 100); do
   [ "$(sql "SELECT COUNT(*) FROM notifications WHERE related_id = '$lead'")" = 1 ] && break

@@ -5,21 +5,7 @@
 # workflow directory passes.
 # Usage: check_broken_workflows.sh <crmflow binary> <plugin dir>; needs CRMFLOW_DB_*.
 set -euo pipefail
-crmflow=$1
-plugin_dir=$(realpath "$2")
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-: "${CRMFLOW_DB_PORT:?run with the private MariaDB: eval \"\$(scripts/mariadb.sh env)\"}"
-
-db="crmflow_check_$$"
-client() {
-  mariadb --no-defaults -h 127.0.0.1 -P "$CRMFLOW_DB_PORT" -u "$CRMFLOW_DB_USER" \
-    -p"$CRMFLOW_DB_PASSWORD" "$@"
-}
-work=$(mktemp -d)
-trap 'client -e "DROP DATABASE IF EXISTS $db"; rm -rf "$work"' EXIT
-client -e "CREATE DATABASE $db CHARACTER SET utf8mb4"
-client "$db" < "$repo/config/demo/1crm-demo.sql"
-export CRMFLOW_DB_NAME=$db CRMFLOW_DB_SOCKET=
+source "$(dirname "$0")/db_script.sh" check "$1" "$2"
 
 mkdir "$work/workflows"
 config() {  # config <workflows dir>

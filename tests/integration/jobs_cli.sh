@@ -5,34 +5,7 @@
 # `crmflow retry` act on pending and dead jobs.
 # Usage: jobs_cli.sh <crmflow binary> <plugin dir>; needs CRMFLOW_DB_*.
 set -euo pipefail
-crmflow=$1
-plugin_dir=$(realpath "$2")
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-: "${CRMFLOW_DB_PORT:?run with the private MariaDB: eval \"\$(scripts/mariadb.sh env)\"}"
-
-db="crmflow_jobs_$$"
-client() {
-  mariadb --no-defaults -h 127.0.0.1 -P "$CRMFLOW_DB_PORT" -u "$CRMFLOW_DB_USER" \
-    -p"$CRMFLOW_DB_PASSWORD" "$@"
-}
-work=$(mktemp -d)
-host_pid=
-stop_host() {
-  if [ -n "$host_pid" ]; then kill "$host_pid" 2>/dev/null || true; wait "$host_pid" || true; fi
-  host_pid=
-}
-cleanup() {
-  stop_host
-  client -e "DROP DATABASE IF EXISTS $db"
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; cat "$work/out" >&2; exit 1; }
-sql() { client -N "$db" -e "$1"; }
-
-client -e "CREATE DATABASE $db CHARACTER SET utf8mb4"
-client "$db" < "$repo/config/demo/1crm-demo.sql"
-export CRMFLOW_DB_NAME=$db CRMFLOW_DB_SOCKET=
+source "$(dirname "$0")/db_script.sh" jobs "$1" "$2"
 mkdir "$work/workflows"
 cat > "$work/workflows/follow-up.json" <<'JSON'
 {"id": "follow-up", "module": "Leads", "trigger": "saved", "fire": "on_change",
@@ -49,21 +22,10 @@ config() {  # config <clock offset in seconds>
 JSON
 }
 crm=(--config "$work/crmflow.json")
-start_host() {
-  "$crmflow" "${crm[@]}" run >>"$work/out" 2>&1 &
-  host_pid=$!
-}
-wait_for() {  # wait_for <sql> <expected>
-  for _ in $(seq 100); do
-    [ "$(sql "$1")" = "$2" ] && return 0
-    sleep 0.1
-  done
-  fail "waited in vain for '$1' to be $2 (is $(sql "$1"))"
-}
 
 config 0
 "$crmflow" "${crm[@]}" capture install >"$work/out" 2>&1 || fail "capture install"
-start_host
+start_host "${crm[@]}"
 lead=led00001-0000-4000-8000-000000000000
 other=led00002-0000-4000-8000-000000000000
 sql "UPDATE leads SET status = 'Qualified' WHERE id IN ('$lead', '$other')"
@@ -83,7 +45,7 @@ stop_host
 
 # Fifteen days later (on the moved clock) the host starts again: the follow-up appears once.
 config $((15 * 24 * 3600))
-start_host
+start_host "${crm[@]}"
 wait_for "SELECT COUNT(*) FROM crmflow_job WHERE state = 'done'" 1
 [ "$(sql "SELECT COUNT(*) FROM tasks WHERE name = 'Follow-up' AND parent_id = '$lead'")" = 1 ] \
   || fail "no follow-up task for the lead"

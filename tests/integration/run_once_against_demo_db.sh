@@ -6,23 +6,7 @@
 # Usage: run_once_against_demo_db.sh <crmflow binary> <plugin dir>; needs CRMFLOW_DB_* set
 # (eval "$(scripts/mariadb.sh env)").
 set -euo pipefail
-crmflow=$1
-plugin_dir=$2
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-: "${CRMFLOW_DB_PORT:?run with the private MariaDB: eval \"\$(scripts/mariadb.sh env)\"}"
-
-db="crmflow_it_$$"
-client() {
-  mariadb --no-defaults -h 127.0.0.1 -P "$CRMFLOW_DB_PORT" -u "$CRMFLOW_DB_USER" \
-    -p"$CRMFLOW_DB_PASSWORD" "$@"
-}
-work=$(mktemp -d)
-trap 'client -e "DROP DATABASE IF EXISTS $db"; rm -rf "$work"' EXIT
-
-client -e "CREATE DATABASE $db CHARACTER SET utf8mb4"
-client "$db" < "$repo/config/demo/1crm-demo.sql"
-
-fail() { echo "FAIL: $*" >&2; cat "$work/out" >&2; exit 1; }
+source "$(dirname "$0")/db_script.sh" it "$1" "$2"
 
 CRMFLOW_DB_NAME=$db CRMFLOW_DB_SOCKET= "$crmflow" --config "$repo/config/crmflow.json" \
   --plugin-dir "$plugin_dir" run --once >"$work/out" 2>&1 || fail "run --once exited $?"

@@ -165,6 +165,10 @@ int Runner::run() {
         const size_t pruned = prune_audit(*db_, r.audit_days, r.batch_size, 20);
         if (pruned > 0)
           spdlog::info("pruned {} audit rows older than {} days", pruned, r.audit_days);
+        const size_t jobs_pruned = prune_finished_jobs(*db_, r.job_days, r.batch_size, 20);
+        if (jobs_pruned > 0) {
+          spdlog::info("pruned {} jobs finished more than {} days ago", jobs_pruned, r.job_days);
+        }
         next_prune = Clock::now() + std::chrono::seconds(r.interval_seconds);
       }
       // Events first: a job an event schedules runs in the same round.

@@ -118,7 +118,8 @@ void ensure_store_schema(soci::session& db) {
         PRIMARY KEY (id),
         UNIQUE KEY crmflow_job_key (idempotency_key),
         KEY crmflow_job_due (state, due_at, id),
-        KEY crmflow_job_record (module, record_id, id)
+        KEY crmflow_job_record (module, record_id, id),
+        KEY crmflow_job_finished (finished_at)
       ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin)";
 }
 

@@ -13,6 +13,7 @@
 #include "crmflow/host/engine.hpp"
 #include "crmflow/host/host_clock.hpp"
 #include "crmflow/host/jobs.hpp"
+#include "crmflow/host/retention.hpp"
 #include "crmflow/host/workflow.hpp"
 #include "db_fixture.hpp"
 #include "workflow_harness.hpp"
@@ -176,4 +177,25 @@ BOOST_AUTO_TEST_CASE(a_failing_job_is_retried_with_backoff_then_dead) {
   BOOST_TEST(h.count("SELECT COUNT(*) FROM crmflow_run WHERE outcome = 'failed'") == 1);
   BOOST_TEST(h.count("SELECT COUNT(*) FROM crmflow_run WHERE outcome = 'dead' AND error LIKE "
                      "'%do not fit%'") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(finished_jobs_are_pruned_after_the_retention_dead_ones_stay) {
+  Harness h({kFollowUp});
+  for (const char* state : {"done", "skipped", "cancelled", "dead", "pending"}) {
+    for (const int age_days : {40, 5}) {
+      h.db() << "INSERT INTO crmflow_job (state, workflow_id, action_index, plugin, module, "
+                "record_id, event_id, kind, idempotency_key, due_at, created_at, finished_at) "
+                "VALUES (:s, 'follow-up', 0, 'create_record', 'Leads', :r, 1, 'saved', UUID(), "
+                "UTC_TIMESTAMP(), UTC_TIMESTAMP(), IF(:s2 = 'pending', NULL, "
+                "TIMESTAMPADD(DAY, -:d, UTC_TIMESTAMP())))",
+          soci::use(std::string(state)), soci::use(kLead), soci::use(std::string(state)),
+          soci::use(age_days);
+    }
+  }
+  BOOST_TEST(prune_finished_jobs(h.db(), 30, 2, 10) == 3u, "done, skipped, cancelled of 40 days");
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM crmflow_job") == 7);
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM crmflow_job WHERE state = 'dead'") == 2,
+             "dead jobs wait for an admin, however old");
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM crmflow_job WHERE state = 'pending'") == 2);
+  BOOST_TEST(prune_finished_jobs(h.db(), 30, 2, 10) == 0u);
 }

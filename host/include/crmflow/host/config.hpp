@@ -60,6 +60,7 @@ struct CaptureSettings {
 
 struct RetentionSettings {
   unsigned audit_days = 30;  // crmflow_run rows older than this are pruned
+  unsigned job_days = 30;    // jobs finished (not dead) longer ago than this are pruned
   unsigned batch_size = 500;
   unsigned interval_seconds = 60;  // how often the host prunes
 };

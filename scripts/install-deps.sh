@@ -17,7 +17,7 @@ packages=(
   # the private database server and its client
   mariadb-server-core mariadb-client-core
   # test peers
-  python3 python3-aiosmtpd
+  python3 python3-aiosmtpd openssl
 )
 
 missing=()

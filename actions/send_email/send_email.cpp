@@ -14,6 +14,8 @@
 //   starttls                 "try" (default) | "require" | "off": STARTTLS on smtp:// URLs
 //   username, password_env   SMTP AUTH; the password is read from the environment variable
 //                            password_env names, at send time, and never logged
+//   ca_file                  a PEM file of CA certificates to verify the server's certificate
+//                            with, instead of the system's (a private CA, a test server)
 //   timeout_seconds          the whole transfer (default 30), connect_timeout_seconds (10)
 //
 // Effect class external: it runs as a job after the event's transaction committed. The
@@ -21,12 +23,14 @@
 // and a receiver can tell a repeat from a new one. Bodies are quoted-printable (any line
 // length and any bytes survive every relay, 8BITMIME or not); a non-ASCII subject or display
 // name is RFC 2047 encoded. Failures: connection refused, timeouts and 4xx replies are
-// retried by the job runner; a 5xx reply to MAIL, RCPT or DATA, no recipient, a line break
-// in a header value or a bad address is permanent (the job is dead at once).
+// retried by the job runner; a 5xx reply to MAIL, RCPT or DATA, a 535 reply to AUTH, no
+// recipient, a line break in a header value or a bad address is permanent (the job is dead at
+// once). The server's certificate is always verified, against ca_file when given.
 #include <curl/curl.h>
 #include <crmflow/sdk.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -430,9 +434,15 @@ class SendEmail final : public crmflow::sdk::Action {
 
  private:
   void read_settings(const Json& settings) {
-    static constexpr const char* kKnown[] = {
-        "smtp_url", "from",         "from_name",       "starttls",
-        "username", "password_env", "timeout_seconds", "connect_timeout_seconds"};
+    static constexpr const char* kKnown[] = {"smtp_url",
+                                             "from",
+                                             "from_name",
+                                             "starttls",
+                                             "username",
+                                             "password_env",
+                                             "ca_file",
+                                             "timeout_seconds",
+                                             "connect_timeout_seconds"};
     for (const auto& item : settings.items()) {
       if (std::find_if(std::begin(kKnown), std::end(kKnown), [&](const char* known) {
             return item.key() == known;
@@ -495,6 +505,15 @@ class SendEmail final : public crmflow::sdk::Action {
     password_env_ = text("password_env", false);
     if (!password_env_.empty() && username_.empty()) {
       throw Error("settings: 'password_env' needs 'username'");
+    }
+    ca_file_ = text("ca_file", false);
+    if (settings.contains("ca_file")) {
+      // Checked now so a typo shows in `crmflow check`, not as a TLS failure on every job.
+      std::FILE* file = ca_file_.empty() ? nullptr : std::fopen(ca_file_.c_str(), "rb");
+      if (file == nullptr) {
+        throw Error("settings: 'ca_file' (" + ca_file_ + ") cannot be read");
+      }
+      std::fclose(file);
     }
     timeout_seconds_ = seconds("timeout_seconds", 30);
     connect_timeout_seconds_ = seconds("connect_timeout_seconds", 10);
@@ -631,6 +650,7 @@ class SendEmail final : public crmflow::sdk::Action {
     curl_easy_setopt(h, CURLOPT_READDATA, &upload);
     curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(message.size()));
     curl_easy_setopt(h, CURLOPT_USE_SSL, use_ssl_);
+    if (!ca_file_.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, ca_file_.c_str());
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
     // Jobs run on host threads: no SIGALRM for DNS timeouts.
@@ -667,12 +687,16 @@ class SendEmail final : public crmflow::sdk::Action {
     const std::string message_text = "SMTP " + smtp_url_ + ": " + what;
     // libcurl reports the refused command as "MAIL failed", "RCPT failed" or "DATA failed"
     // (and the reply to the message's end with CURLE_WEIRD_SERVER_REPLY); a 5xx there is the
-    // server's final word about this message. A 5xx elsewhere (AUTH, STARTTLS) is about our
-    // configuration, which an operator can still fix before the retries run out.
+    // server's final word about this message. 535 to AUTH means the credentials are wrong
+    // (RFC 4954): every retry would send the same ones, and repeated failed logins get
+    // accounts locked and hosts banned. Another 5xx outside the transaction (STARTTLS, an
+    // AUTH mechanism) is about a configuration an operator can still fix before the retries
+    // run out.
     const bool about_message =
         what.rfind("MAIL failed", 0) == 0 || what.rfind("RCPT failed", 0) == 0 ||
         what.rfind("DATA failed", 0) == 0 || result == CURLE_WEIRD_SERVER_REPLY;
     if (code >= 500 && code <= 599 && about_message) permanent(message_text);
+    if (result == CURLE_LOGIN_DENIED && code == 535) permanent(message_text);
     throw Error(message_text);
   }
 
@@ -688,6 +712,7 @@ class SendEmail final : public crmflow::sdk::Action {
   long use_ssl_ = CURLUSESSL_TRY;
   std::string username_;
   std::string password_env_;
+  std::string ca_file_;
   long timeout_seconds_ = 30;
   long connect_timeout_seconds_ = 10;
 };

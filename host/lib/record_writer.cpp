@@ -242,21 +242,33 @@ std::expected<std::string, EffectFailure> RecordWriter::create_record(std::strin
     return std::unexpected(*failure);
   }
 
+  // How the new record is linked to `link_to`: its parent link, else its foreign key to that
+  // module, else a join table between the two modules (SuiteCRM links opportunities and
+  // projects to accounts only so), written after the insert from whichever side maps it.
+  const Relation* join = nullptr;
+  bool join_from_other_side = false;
   if (link_to != nullptr) {
+    const auto leads_to = [&](const Module& from, std::string_view target, Relation::Kind kind) {
+      const auto it = std::ranges::find_if(
+          from.relations, [&](const Relation& r) { return r.kind == kind && r.module == target; });
+      return it == from.relations.end() ? nullptr : &*it;
+    };
+    const Module* other = map_.find(link_to->module);
     if (const Relation* parent = module->parent_relation()) {
       assignments.fill(parent->type_column, link_to->module);
       assignments.fill(parent->id_column, link_to->id);
-    } else {
-      const auto fk = std::ranges::find_if(module->relations, [&](const Relation& r) {
-        return r.kind == Relation::Kind::foreign_key && r.module == link_to->module;
-      });
-      if (fk == module->relations.end()) {
-        return std::unexpected(error(fmt::format(
-            "module {} has no parent link and no foreign key to {}, so the new record cannot be "
-            "linked to it",
-            module->name, link_to->module)));
-      }
+    } else if (const Relation* fk =
+                   leads_to(*module, link_to->module, Relation::Kind::foreign_key)) {
       assignments.fill(fk->column, link_to->id);
+    } else if ((join = leads_to(*module, link_to->module, Relation::Kind::join)) == nullptr &&
+               other != nullptr &&
+               (join = leads_to(*other, module->name, Relation::Kind::join)) != nullptr) {
+      join_from_other_side = true;
+    } else if (join == nullptr) {
+      return std::unexpected(error(
+          fmt::format("module {} has no parent link, foreign key or join table to {}, so the new "
+                      "record cannot be linked to it",
+                      module->name, link_to->module)));
     }
   }
   const std::string id = new_uuid();
@@ -275,6 +287,12 @@ std::expected<std::string, EffectFailure> RecordWriter::create_record(std::strin
   if (!custom.empty()) {
     custom.fill(module->custom_id_column, id);
     execute(db_, custom.insert_sql(), custom, {});
+  }
+  if (join != nullptr) {
+    const auto linked = join_from_other_side
+                            ? link_records(link_to->module, link_to->id, join->name, id)
+                            : link_records(module->name, id, join->name, link_to->id);
+    if (!linked) return std::unexpected(linked.error());
   }
   return id;
 }

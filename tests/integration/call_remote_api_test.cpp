@@ -2,15 +2,12 @@
 // and a fresh demo database: a case saved in the CRM schedules the request as a job; the job
 // runner sends it, retries what a retry can fix and gives up at once on what it cannot.
 #define BOOST_TEST_MODULE call_remote_api_test
-#include <signal.h>
 #include <soci/soci.h>
-#include <spawn.h>
-#include <sys/wait.h>
+#include <unistd.h>
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
 #include <fstream>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <thread>
@@ -21,8 +18,8 @@
 #include "crmflow/host/jobs.hpp"
 #include "crmflow/host/workflow.hpp"
 #include "db_fixture.hpp"
-
-extern char** environ;
+#include "peer_process.hpp"
+#include "workflow_harness.hpp"
 
 using namespace crmflow;
 using Json = nlohmann::json;
@@ -34,61 +31,30 @@ const std::string kToken = "s3cret-Token-4711";
 
 // The plugins, with the call_remote_api file's settings from the host config.
 PluginRegistry& plugins(const std::string& settings = "{}") {
-  static std::map<std::string, std::unique_ptr<PluginRegistry>> registries;
-  auto& registry = registries[settings];
-  if (!registry) {
-    registry = std::make_unique<PluginRegistry>();
-    for (const char* name : {"compare", "changes", "create_record", "update_record"}) {
-      const auto problems =
-          registry->load(std::filesystem::path(CRMFLOW_PLUGIN_DIR) / (std::string(name) + ".so"));
-      if (!problems.empty()) throw std::runtime_error(problems.front());
-    }
-    const auto problems = registry->load(
-        std::filesystem::path(CRMFLOW_PLUGIN_DIR) / "call_remote_api.so", std::nullopt, settings);
-    if (!problems.empty()) throw std::runtime_error(problems.front());
-  }
-  return *registry;
+  return testing::build_plugins({"compare", "changes", "create_record", "update_record"},
+                                "call_remote_api", settings);
 }
 
 // http_peer.py on a free loopback port, answering by `plan` (see the script); stopped when
 // destroyed.
 class HttpPeer {
  public:
-  explicit HttpPeer(const std::string& plan, const std::string& body = "{}") {
-    static int counter = 0;
-    dir_ = std::filesystem::temp_directory_path() /
-           ("crmflow_http_peer_" + std::to_string(::getpid()) + "_" + std::to_string(++counter));
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    const std::string script = std::string(CRMFLOW_SOURCE_DIR) + "/tests/scripts/http_peer.py";
-    std::vector<std::string> args = {"python3",     script,
-                                     "--log",       (dir_ / "requests.jsonl").string(),
-                                     "--port-file", (dir_ / "port").string(),
-                                     "--plan",      plan,
-                                     "--body",      body};
-    std::vector<char*> argv;
-    for (std::string& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    if (posix_spawnp(&pid_, "python3", nullptr, nullptr, argv.data(), environ) != 0) {
-      throw std::runtime_error("cannot start python3 " + script);
-    }
-    for (int i = 0; i < 100 && !std::filesystem::exists(dir_ / "port"); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    std::ifstream in(dir_ / "port");
-    if (!(in >> port_)) {
-      stop();
-      throw std::runtime_error("http_peer.py did not report its port within 10 s");
-    }
-  }
+  explicit HttpPeer(const std::string& plan, const std::string& body = "{}")
+      : dir_(fresh_dir()),
+        process_(
+            {"/usr/bin/python3", (testing::source_dir() / "tests/scripts/http_peer.py").string(),
+             "--log", (dir_ / "requests.jsonl").string(), "--port-file", (dir_ / "port").string(),
+             "--plan", plan, "--body", body},
+            dir_ / "port"),
+        port_(process_.ready_text()) {}
   ~HttpPeer() {
-    stop();
+    process_.stop();
     std::filesystem::remove_all(dir_);
   }
   HttpPeer(const HttpPeer&) = delete;
   HttpPeer& operator=(const HttpPeer&) = delete;
 
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string base_url() const { return "http://127.0.0.1:" + port_; }
 
   // The requests received so far, in order.
   std::vector<Json> requests() const {
@@ -99,24 +65,19 @@ class HttpPeer {
   }
 
  private:
-  void stop() noexcept {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    for (int i = 0; i < 50; ++i) {
-      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
-        pid_ = 0;
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = 0;
+  static std::filesystem::path fresh_dir() {
+    static int counter = 0;
+    const auto dir =
+        std::filesystem::temp_directory_path() /
+        ("crmflow_http_peer_" + std::to_string(::getpid()) + "_" + std::to_string(++counter));
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    return dir;
   }
 
   std::filesystem::path dir_;
-  pid_t pid_ = 0;
-  int port_ = 0;
+  testing::PeerProcess process_;
+  std::string port_;
 };
 
 // A request's header by name (case-insensitive), as the peer received it.
@@ -143,14 +104,7 @@ struct Harness : testing::DbFixture {
                    const std::string& settings = "{}") {
     BOOST_REQUIRE(configure_clock("Europe/Vienna", std::chrono::seconds(0)).has_value());
     ::setenv("CRMFLOW_TEST_TICKET_TOKEN", kToken.c_str(), 1);
-    std::filesystem::create_directories(dir);
-    int n = 0;
-    for (const std::string& text : workflow_texts) {
-      std::ofstream(dir / ("w" + std::to_string(++n) + ".json")) << text;
-    }
-    auto loaded = load_workflows(dir, plugins(settings), &map());
-    if (!loaded) throw std::runtime_error(loaded.error().front());
-    workflows = std::move(*loaded);
+    workflows = testing::load_workflow_texts(dir, workflow_texts, plugins(settings), &map());
     const auto installed = install_capture(db(), *map().find("Cases"));
     if (!installed) throw std::runtime_error(installed.error());
     EngineOptions options;

@@ -1,7 +1,8 @@
 // The CRM actions on a real database, through the engine and the ABI: create_record and its
 // presets, update_record, schedule_meeting, update_related and show_warning, with templates
 // and date expressions in their fields. Each case checks the exact rows written, on the 1CRM
-// demo schema and, for some, on the SuiteCRM-shaped one (tests/fixtures/suitecrm-schema.sql).
+// demo schema and on the SuiteCRM-shaped one (tests/fixtures/suitecrm-schema.sql), where
+// relations differ (join tables with ids, no account_id on opportunities and projects).
 #define BOOST_TEST_MODULE crm_actions_test
 #include <soci/soci.h>
 #include <boost/test/unit_test.hpp>
@@ -420,4 +421,180 @@ BOOST_AUTO_TEST_CASE(suitecrm_update_related_reaches_contacts_through_the_join_t
   BOOST_TEST(h.text("SELECT CONCAT_WS('|', title, description, modified_user_id) FROM contacts "
                     "WHERE id = 'con00001-0000-4000-8000-000000000000'") ==
              "Contact at Acme Widgets|DE123456789|seed_sally_id");
+}
+
+// The presets on SuiteCRM: a call on the lead it was triggered by; SuiteCRM's call shares
+// 1CRM's columns (parent_type/parent_id, duration_*, status defaulting to Planned).
+BOOST_AUTO_TEST_CASE(suitecrm_schedule_call_writes_a_call_on_the_lead) {
+  Harness h({on_lead(R"({"plugin": "schedule_call", "params": {"fields": {
+               "name": "Call {{record.first_name}} {{record.last_name}}", "date_start": "now+2h",
+               "duration_hours": 0, "duration_minutes": 30, "direction": "Outbound",
+               "description": "Source: {{record.lead_source}}"}}})")},
+            {"Leads"}, true);
+  h.db() << "UPDATE leads SET status = 'Assigned', modified_user_id = 'seed_sally_id' WHERE id = "
+            ":id",
+      soci::use(kLead);
+  h.drain();
+  BOOST_TEST(h.run_error() == "");
+  BOOST_TEST_REQUIRE(h.count("SELECT COUNT(*) FROM calls") == 1);
+  BOOST_TEST(h.text("SELECT LENGTH(id) FROM calls") == "36");
+  BOOST_TEST(h.text("SELECT CONCAT_WS('|', name, description, parent_type, parent_id, "
+                    "duration_hours, duration_minutes, direction, status, assigned_user_id, "
+                    "created_by, modified_user_id, deleted) FROM calls") ==
+             "Call Max Muster|Source: Web Site|Leads|" + kLead +
+                 "|0|30|Outbound|Planned|seed_sally_id|seed_sally_id|seed_sally_id|0");
+  const long long start = h.seconds_from_now("(SELECT date_start FROM calls)");
+  BOOST_TEST((start <= 2 * 3600 && start >= 2 * 3600 - 120));
+  BOOST_TEST(h.seconds_from_now("(SELECT date_entered FROM calls)") >= -120);
+  BOOST_TEST(h.count("SELECT (SELECT COUNT(*) FROM calls_users) + "
+                     "(SELECT COUNT(*) FROM calls_contacts)") == 0,
+             "schedule_call invites nobody");
+}
+
+// SuiteCRM relates opportunities and projects to accounts only through join tables
+// (accounts_opportunities, projects_accounts); create_record links through a parent link or
+// a foreign key only, so from an account these presets run with "link": false and write the
+// record alone. Fields are SuiteCRM's: estimated_start_date, not 1CRM's date_start.
+BOOST_AUTO_TEST_CASE(suitecrm_create_opportunity_and_project_unlinked) {
+  Harness h({on_account(R"({"plugin": "create_opportunity", "params": {"link": false, "fields": {
+               "name": "Renewal {{record.name}}", "date_closed": "2027-03-01-30d",
+               "amount": 1200, "sales_stage": "Prospecting", "competitor_c": "{{record.partner_tier_c}} tier"}}},
+               {"plugin": "create_project", "params": {"link": false, "fields": {
+               "name": "Onboarding {{record.name}}", "estimated_start_date": "today",
+               "estimated_end_date": "today+30d", "status": "Draft"}}})")},
+            {"Accounts"}, true);
+  h.db() << "UPDATE accounts SET industry = 'Software', modified_user_id = 'seed_sally_id' WHERE "
+            "id = :id",
+      soci::use(kAccount);
+  h.drain();
+  BOOST_TEST(h.run_error() == "");
+
+  BOOST_TEST_REQUIRE(h.count("SELECT COUNT(*) FROM opportunities") == 1);
+  BOOST_TEST(h.text("SELECT CONCAT_WS('|', LENGTH(o.id), o.name, o.date_closed, o.amount, "
+                    "o.sales_stage, o.assigned_user_id, o.created_by, o.modified_user_id, "
+                    "o.deleted, c.competitor_c) FROM opportunities o JOIN opportunities_cstm c "
+                    "ON c.id_c = o.id") ==
+             "36|Renewal Acme Widgets|2027-01-30|1200|Prospecting|seed_sally_id|seed_sally_id|"
+             "seed_sally_id|0|Silver tier");
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM accounts_opportunities") == 0,
+             "create_record writes no join row");
+
+  BOOST_TEST_REQUIRE(h.count("SELECT COUNT(*) FROM project") == 1);
+  BOOST_TEST(h.text("SELECT CONCAT_WS('|', LENGTH(id), name, status, assigned_user_id, "
+                    "created_by, modified_user_id, deleted) FROM project") ==
+             "36|Onboarding Acme Widgets|Draft|seed_sally_id|seed_sally_id|seed_sally_id|0");
+  BOOST_TEST(h.text("SELECT estimated_start_date = UTC_DATE() AND estimated_end_date = "
+                    "DATE_ADD(UTC_DATE(), INTERVAL 30 DAY) FROM project") == "1");
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM projects_accounts") == 0);
+}
+
+// SuiteCRM relates opportunities and projects to accounts only through join tables
+// (accounts_opportunities, projects_accounts): the new record is linked through the join
+// table the account's side of the map names, one row, not deleted.
+BOOST_AUTO_TEST_CASE(suitecrm_create_opportunity_and_project_link_through_the_join_table) {
+  for (const std::string module : {"Opportunities", "Project"}) {
+    const std::string preset = module == "Project" ? "create_project" : "create_opportunity";
+    const std::string table = module == "Project" ? "project" : "opportunities";
+    const std::string join = module == "Project" ? "projects_accounts" : "accounts_opportunities";
+    const std::string column = module == "Project" ? "project_id" : "opportunity_id";
+    Harness h({on_account(R"({"plugin": ")" + preset +
+                          R"(", "params": {"fields": {"name": "Linked"}}})")},
+              {"Accounts"}, true);
+    h.db() << "UPDATE accounts SET industry = 'Software' WHERE id = :id", soci::use(kAccount);
+    h.drain();
+    BOOST_TEST(h.run_error() == "", module);
+    BOOST_TEST_REQUIRE(h.count("SELECT COUNT(*) FROM " + table) == 1, module);
+    BOOST_TEST(h.count("SELECT COUNT(*) FROM " + join + " j JOIN " + table + " r ON r.id = j." +
+                       column + " WHERE j.account_id = '" + kAccount +
+                       "' AND j.deleted = 0 AND LENGTH(j.id) = 36") == 1,
+               module << ": one join row links it to the account");
+  }
+}
+
+// SuiteCRM's meetings_users, unlike 1CRM's, has an id column: both invitations get a new
+// UUID of their own; required and accept_status keep SuiteCRM's defaults.
+BOOST_AUTO_TEST_CASE(suitecrm_schedule_meeting_invites_the_accounts_contact_and_the_user) {
+  Harness h({on_account(R"({"plugin": "schedule_meeting", "params": {
+               "fields": {"name": "Review {{record.name}}", "date_start": "now+7d",
+                          "duration_hours": 1, "duration_minutes": 0,
+                          "description": "VAT {{record.vat_number_c}}"},
+               "invite": [{"relation": "contacts"}, "run_as_user"]}})")},
+            {"Accounts"}, true);
+  h.db() << "UPDATE accounts SET industry = 'Software', modified_user_id = 'seed_sally_id' WHERE "
+            "id = :id",
+      soci::use(kAccount);
+  h.drain();
+  BOOST_TEST(h.run_error() == "");
+  BOOST_TEST_REQUIRE(h.count("SELECT COUNT(*) FROM meetings") == 1);
+  const std::string meeting = h.text("SELECT id FROM meetings");
+  BOOST_TEST(meeting.size() == 36u);
+  BOOST_TEST(h.text("SELECT CONCAT_WS('|', name, description, parent_type, parent_id, "
+                    "duration_hours, duration_minutes, status, type, assigned_user_id, "
+                    "created_by, modified_user_id, deleted) FROM meetings") ==
+             "Review Acme Widgets|VAT DE123456789|Accounts|" + kAccount +
+                 "|1|0|Planned|Sugar|seed_sally_id|seed_sally_id|seed_sally_id|0");
+  const long long start = h.seconds_from_now("(SELECT date_start FROM meetings)");
+  BOOST_TEST((start <= 7 * kDay && start >= 7 * kDay - 120));
+
+  BOOST_TEST_REQUIRE(h.count("SELECT COUNT(*) FROM meetings_users") == 1);
+  BOOST_TEST(h.text("SELECT CONCAT_WS('|', LENGTH(id), meeting_id, user_id, required, "
+                    "accept_status, deleted) FROM meetings_users") ==
+             "36|" + meeting + "|seed_sally_id|1|none|0");
+  BOOST_TEST_REQUIRE(h.count("SELECT COUNT(*) FROM meetings_contacts") == 1);
+  BOOST_TEST(h.text("SELECT CONCAT_WS('|', LENGTH(id), meeting_id, contact_id, required, "
+                    "accept_status, deleted) FROM meetings_contacts") ==
+             "36|" + meeting + "|" + kPrimary + "|1|none|0");
+  BOOST_TEST(h.text("SELECT id FROM meetings_users") != h.text("SELECT id FROM meetings_contacts"));
+}
+
+// The custom row (leads_cstm) takes a template and a date expression like a main field does;
+// fields the action does not name keep their values.
+BOOST_AUTO_TEST_CASE(suitecrm_update_record_writes_placeholders_and_a_custom_date) {
+  Harness h({on_lead(R"({"plugin": "update_record", "params": {"fields": {
+               "description": "{{record.first_name}} of {{account.name}}, by {{user.full_name}}",
+               "membership_level_c": "Gold", "next_contact_c": "today+7d"}}})")},
+            {"Leads"}, true);
+  h.db() << "UPDATE leads SET status = 'Assigned', account_id = :a, modified_user_id = "
+            "'seed_sally_id' WHERE id = :id",
+      soci::use(kAccount), soci::use(kLead);
+  h.drain();
+  BOOST_TEST(h.run_error() == "");
+  BOOST_TEST(h.text("SELECT CONCAT_WS('|', description, status, modified_user_id, deleted) "
+                    "FROM leads WHERE id = '" +
+                    kLead + "'") ==
+             "Max of Acme Widgets, by Sally Bronsen|Assigned|seed_sally_id|0");
+  BOOST_TEST_REQUIRE(h.count("SELECT COUNT(*) FROM leads_cstm WHERE id_c = '" + kLead + "'") == 1);
+  BOOST_TEST(h.text("SELECT CONCAT_WS('|', membership_level_c, vat_checked_c, "
+                    "next_contact_c = DATE_ADD(UTC_DATE(), INTERVAL 7 DAY)) FROM leads_cstm "
+                    "WHERE id_c = '" +
+                    kLead + "'") == "Gold|0|1");
+  BOOST_TEST(h.seconds_from_now("(SELECT date_modified FROM leads WHERE id = '" + kLead + "')") >=
+             -120);
+}
+
+// Emails on SuiteCRM: filed on the record by its parent link, in SuiteCRM's own columns. What
+// 1CRM keeps in emails (description, to_addrs, from_addr, date_sent) SuiteCRM keeps in
+// emails_text or names date_sent_received, so a write of those fields is refused by name.
+BOOST_AUTO_TEST_CASE(suitecrm_emails_are_filed_on_the_record_in_suitecrms_columns) {
+  Harness h({on_lead(R"({"plugin": "create_record", "params": {"module": "Emails", "fields": {
+               "name": "Welcome {{record.last_name}}", "message_id": "<k1@crmflow>",
+               "type": "out", "status": "sent", "date_sent_received": "now"}}})")},
+            {"Leads"}, true);
+  h.save_lead("Assigned", "seed_sally_id");
+  h.drain();
+  BOOST_TEST(h.run_error() == "");
+  BOOST_TEST_REQUIRE(h.count("SELECT COUNT(*) FROM emails") == 1);
+  BOOST_TEST(h.text("SELECT CONCAT_WS('|', LENGTH(id), name, message_id, type, status, "
+                    "parent_type, parent_id, assigned_user_id, deleted) FROM emails") ==
+             "36|Welcome Muster|<k1@crmflow>|out|sent|Leads|" + kLead + "|seed_sally_id|0");
+  BOOST_TEST(h.seconds_from_now("(SELECT date_sent_received FROM emails)") >= -120);
+
+  Harness refused({on_lead(R"({"plugin": "create_record", "params": {"module": "Emails",
+                     "fields": {"name": "x", "to_addrs": "a@example.org"}}})")},
+                  {"Leads"}, true);
+  refused.save_lead("Assigned", "seed_sally_id");
+  refused.drain();
+  BOOST_TEST(refused.count("SELECT COUNT(*) FROM crmflow_event_quarantine WHERE last_error LIKE "
+                           "'%module Emails has no field ''to_addrs''%'") == 1);
+  BOOST_TEST(refused.count("SELECT COUNT(*) FROM emails") == 0);
 }

@@ -1,19 +1,22 @@
 // The send_email action against a real SMTP server on loopback (tests/scripts/smtp_sink.py,
 // aiosmtpd) and the demo 1CRM database: a saved case mails its contact through the job runner.
 // What a recipient sees is read back through Python's email package (the sink's <n>.json),
-// an implementation independent of the plugin's encoders.
+// an implementation independent of the plugin's encoders. STARTTLS and AUTH run against the
+// same sink with a certificate made for the test run.
 #define BOOST_TEST_MODULE send_email_test
 #include <netinet/in.h>
-#include <signal.h>
 #include <soci/soci.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "crmflow/host/capture.hpp"
@@ -22,6 +25,8 @@
 #include "crmflow/host/jobs.hpp"
 #include "crmflow/host/workflow.hpp"
 #include "db_fixture.hpp"
+#include "peer_process.hpp"
+#include "workflow_harness.hpp"
 
 using namespace crmflow;
 using namespace std::chrono_literals;
@@ -53,33 +58,69 @@ int smtp_port() {
   return port;
 }
 
-PluginRegistry& plugins() {
-  static PluginRegistry registry;
-  if (registry.components().empty()) {
-    const nlohmann::json settings = {
-        {"smtp_url", "smtp://127.0.0.1:" + std::to_string(smtp_port())},
-        {"from", "crm@demo.example"},
-        {"from_name", "Démo CRM"},
-        {"starttls", "off"},
-        {"timeout_seconds", 5},
-        {"connect_timeout_seconds", 2}};
-    for (const char* name : {"compare", "changes", "create_record", "update_record"}) {
-      const auto problems =
-          registry.load(std::filesystem::path(CRMFLOW_PLUGIN_DIR) / (std::string(name) + ".so"));
-      if (!problems.empty()) throw std::runtime_error(problems.front());
-    }
-    const auto problems = registry.load(std::filesystem::path(CRMFLOW_PLUGIN_DIR) / "send_email.so",
-                                        {}, settings.dump());
-    if (!problems.empty()) throw std::runtime_error(problems.front());
-  }
-  return registry;
+// The host's settings for send_email: the sink on smtp_port(), in clear, no AUTH.
+nlohmann::json clear_settings() {
+  return {{"smtp_url", "smtp://127.0.0.1:" + std::to_string(smtp_port())},
+          {"from", "crm@demo.example"},
+          {"from_name", "Démo CRM"},
+          {"starttls", "off"},
+          {"timeout_seconds", 5},
+          {"connect_timeout_seconds", 2}};
 }
 
-// The SMTP sink as a child process, stopped (SIGTERM, then SIGKILL) when destroyed.
-class SmtpSink {
- public:
-  SmtpSink(const std::filesystem::path& dir, std::vector<std::string> extra = {}) {
-    std::filesystem::remove(dir / "ready");
+PluginRegistry& plugins(const nlohmann::json& settings = clear_settings()) {
+  return testing::build_plugins({"compare", "changes", "create_record", "update_record"},
+                                "send_email", settings.dump());
+}
+
+// A self-signed certificate for 127.0.0.1 (subjectAltName IP, which libcurl checks), made
+// once per test run by the openssl CLI and removed at exit.
+struct TestCertificate {
+  std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                              ("crmflow_send_email_tls_" + std::to_string(::getpid()));
+  std::filesystem::path cert = dir / "cert.pem";
+  std::filesystem::path key = dir / "key.pem";
+
+  TestCertificate() {
+    std::filesystem::create_directories(dir);
+    const std::string command =
+        "openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 "
+        "-addext subjectAltName=IP:127.0.0.1 -days 1 -keyout '" +
+        key.string() + "' -out '" + cert.string() + "' 2>/dev/null";
+    if (std::system(command.c_str()) != 0 || !std::filesystem::exists(cert)) {
+      throw std::runtime_error("openssl could not make a test certificate: " + command);
+    }
+  }
+  ~TestCertificate() { std::filesystem::remove_all(dir); }
+};
+
+const TestCertificate& certificate() {
+  static const TestCertificate made;
+  return made;
+}
+
+const std::string kSmtpUser = "crm-mailer";
+const std::string kSmtpPassword = "Right-Pass-0815";
+const char* const kPasswordEnv = "CRMFLOW_TEST_SMTP_PASSWORD";
+
+// STARTTLS required, AUTH as kSmtpUser with the password from kPasswordEnv, and the test
+// certificate trusted.
+nlohmann::json tls_settings() {
+  nlohmann::json settings = clear_settings();
+  settings["starttls"] = "require";
+  settings["username"] = kSmtpUser;
+  settings["password_env"] = kPasswordEnv;
+  settings["ca_file"] = certificate().cert.string();
+  return settings;
+}
+
+// The SMTP sink (smtp_sink.py) on smtp_port(), writing to `dir`, with `extra` options.
+struct SmtpSink : testing::PeerProcess {
+  explicit SmtpSink(const std::filesystem::path& dir, const std::vector<std::string>& extra = {})
+      : PeerProcess(arguments(dir, extra), dir / "ready") {}
+
+  static std::vector<std::string> arguments(const std::filesystem::path& dir,
+                                            const std::vector<std::string>& extra) {
     std::vector<std::string> args = {
         "/usr/bin/python3",
         (testing::source_dir() / "tests/scripts/smtp_sink.py").string(),
@@ -88,48 +129,28 @@ class SmtpSink {
         "--dir",
         dir.string()};
     args.insert(args.end(), extra.begin(), extra.end());
-    pid_ = ::fork();
-    BOOST_REQUIRE(pid_ >= 0);
-    if (pid_ == 0) {
-      std::vector<char*> argv;
-      for (std::string& arg : args) argv.push_back(arg.data());
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-    for (int i = 0; i < 100 && !std::filesystem::exists(dir / "ready"); ++i) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        BOOST_FAIL("the SMTP sink exited at start (is python3-aiosmtpd installed?)");
-      }
-      std::this_thread::sleep_for(100ms);
-    }
-    BOOST_REQUIRE_MESSAGE(std::filesystem::exists(dir / "ready"),
-                          "the SMTP sink did not start within 10 s");
+    return args;
   }
-  ~SmtpSink() { stop(); }
-  SmtpSink(const SmtpSink&) = delete;
-  SmtpSink& operator=(const SmtpSink&) = delete;
+};
 
-  void stop() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    for (int i = 0; i < 50; ++i) {
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return;
-      }
-      std::this_thread::sleep_for(100ms);
-    }
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
+// Everything the host logs while it lives, at every level; the previous logger after.
+class LogCapture {
+ public:
+  LogCapture() : previous_(spdlog::default_logger()) {
+    auto logger = std::make_shared<spdlog::logger>(
+        "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(text_));
+    logger->set_level(spdlog::level::trace);
+    spdlog::set_default_logger(logger);
   }
+  ~LogCapture() { spdlog::set_default_logger(previous_); }
+  LogCapture(const LogCapture&) = delete;
+  LogCapture& operator=(const LogCapture&) = delete;
+
+  std::string text() const { return text_.str(); }
 
  private:
-  pid_t pid_ = -1;
+  std::shared_ptr<spdlog::logger> previous_;
+  std::ostringstream text_;
 };
 
 // A decoded body part with LF line ends (Python keeps what the wire had, CRLF).
@@ -156,18 +177,16 @@ struct Harness : testing::DbFixture {
   std::unique_ptr<Engine> engine;
   std::unique_ptr<JobRunner> jobs;
 
-  explicit Harness(const std::string& params) {
+  explicit Harness(const std::string& params, const nlohmann::json& settings = clear_settings()) {
     BOOST_REQUIRE(configure_clock("UTC", std::chrono::seconds(0)).has_value());
-    std::filesystem::create_directories(dir / "workflows");
     std::filesystem::create_directories(mail);
-    std::ofstream(dir / "workflows/mail.json")
-        << R"({"id": "case-mail", "module": "Cases", "trigger": "saved",
-               "run_as": "triggering_user",
-               "actions": [{"plugin": "send_email", "params": )"
-        << params << "}]}";
-    auto loaded = load_workflows(dir / "workflows", plugins(), &map());
-    if (!loaded) throw std::runtime_error(loaded.error().front());
-    workflows = std::move(*loaded);
+    workflows =
+        testing::load_workflow_texts(dir / "workflows",
+                                     {R"({"id": "case-mail", "module": "Cases", "trigger": "saved",
+             "run_as": "triggering_user",
+             "actions": [{"plugin": "send_email", "params": )" +
+                                      params + "}]}"},
+                                     plugins(settings), &map());
     const auto installed = install_capture(db(), *map().find("Cases"));
     if (!installed) throw std::runtime_error(installed.error());
     EngineOptions options;
@@ -229,6 +248,14 @@ struct Harness : testing::DbFixture {
 
   nlohmann::json decoded(int n) const {
     return nlohmann::json::parse(read_file(mail / (std::to_string(n) + ".json")));
+  }
+
+  // The sink's record of AUTH attempts, one object per attempt.
+  std::vector<nlohmann::json> auth_attempts() const {
+    std::vector<nlohmann::json> out;
+    std::ifstream in(mail / "auth.jsonl");
+    for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
+    return out;
   }
 };
 
@@ -380,17 +407,118 @@ BOOST_AUTO_TEST_CASE(no_recipient_after_rendering_is_a_permanent_failure) {
 BOOST_AUTO_TEST_CASE(a_bad_fixed_address_is_refused_when_the_workflow_loads) {
   const auto loaded = [](const std::string& to) {
     const auto dir = std::filesystem::temp_directory_path() / "crmflow_send_email_test_load";
-    std::filesystem::create_directories(dir);
-    std::ofstream(dir / "mail.json")
-        << R"({"id": "m", "module": "Cases", "trigger": "saved", "actions": [{"plugin":
-              "send_email", "params": {"subject": "s", "text": "t", "to": [")"
-        << to << R"("]}}]})";
-    auto workflows = load_workflows(dir, plugins(), nullptr);
+    std::string problem;
+    try {
+      (void)testing::load_workflow_texts(
+          dir,
+          {R"({"id": "m", "module": "Cases", "trigger": "saved", "actions": [{"plugin":
+              "send_email", "params": {"subject": "s", "text": "t", "to": [")" +
+           to + R"("]}}]})"},
+          plugins(), nullptr);
+    } catch (const std::runtime_error& e) {
+      problem = e.what();
+    }
     std::filesystem::remove_all(dir);
-    return workflows ? std::string() : workflows.error().front();
+    return problem;
   };
   BOOST_TEST(loaded("ok@example.com") == "");
   const std::string error = loaded("two@at@example.com");
   BOOST_TEST(error.find("to[0]") != std::string::npos, error);
   BOOST_TEST(error.find("not an email address") != std::string::npos, error);
+}
+
+// The sink wants STARTTLS before anything else and AUTH before MAIL; the plugin trusts the
+// test certificate through ca_file (self-signed, so without it the handshake fails).
+BOOST_AUTO_TEST_CASE(starttls_and_auth_with_the_password_from_the_environment_deliver) {
+  Harness h(kGreeting, tls_settings());
+  ::setenv(kPasswordEnv, kSmtpPassword.c_str(), 1);
+  SmtpSink sink(h.mail, {"--starttls", certificate().cert.string(), certificate().key.string(),
+                         "--auth", kSmtpUser + ":" + kSmtpPassword});
+  h.save_case("Login fails");
+  BOOST_TEST(h.jobs->step() == 1u);
+  BOOST_TEST(h.job("state") == "done", h.job("last_error"));
+  BOOST_REQUIRE(h.messages() == 1u);
+  const nlohmann::json mail = h.decoded(1);
+  BOOST_TEST(mail["tls"].get<bool>(), "the message came over TLS");
+  BOOST_TEST(mail["auth_login"] == kSmtpUser, mail["auth_login"].dump());
+  const auto attempts = h.auth_attempts();
+  BOOST_REQUIRE(attempts.size() == 1u);
+  BOOST_TEST(attempts[0]["accepted"].get<bool>());
+  BOOST_TEST(attempts[0]["tls"].get<bool>(), "the credentials went over TLS only");
+}
+
+// 535 (RFC 4954: credentials invalid) is classified permanent: every retry would send the
+// same password, and repeated failed logins get accounts locked and hosts banned.
+BOOST_AUTO_TEST_CASE(a_wrong_password_is_dead_at_once_and_never_shown) {
+  const std::string wrong = "Wrong-Pass-4711";
+  Harness h(kGreeting, tls_settings());
+  ::setenv(kPasswordEnv, wrong.c_str(), 1);
+  SmtpSink sink(h.mail, {"--starttls", certificate().cert.string(), certificate().key.string(),
+                         "--auth", kSmtpUser + ":" + kSmtpPassword});
+  h.save_case("Login fails");
+  std::string log;
+  {
+    LogCapture capture;
+    BOOST_TEST(h.jobs->step() == 1u);
+    log = capture.text();
+  }
+  BOOST_TEST(h.job("state") == "dead");
+  BOOST_TEST(h.job("attempts") == "1", "not retried");
+  const std::string error = h.job("last_error");
+  BOOST_TEST(error.find("535") != std::string::npos, error);
+  BOOST_TEST(h.messages() == 0u);
+  const auto attempts = h.auth_attempts();
+  BOOST_TEST_REQUIRE(attempts.size() == 1u, "the wrong password was tried once");
+  BOOST_TEST(!attempts[0]["accepted"].get<bool>());
+
+  BOOST_TEST(log.find("535") != std::string::npos, "the host logged the failure: " + log);
+  // AUTH PLAIN carries "\0user\0password" in base64 (curl picks PLAIN here).
+  const std::string plain_b64 = "AGNybS1tYWlsZXIAV3JvbmctUGFzcy00NzEx";
+  for (const std::string& secret : {wrong, plain_b64}) {
+    BOOST_TEST(error.find(secret) == std::string::npos, error);
+    BOOST_TEST(log.find(secret) == std::string::npos, log);
+    BOOST_TEST(h.count("SELECT COUNT(*) FROM crmflow_run WHERE INSTR(CONCAT_WS(' ', reason, "
+                       "error), '" +
+                       secret + "') > 0") == 0);
+  }
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM crmflow_run WHERE outcome = 'dead' AND error LIKE "
+                     "'%535%'") == 1);
+}
+
+// A sink that offers no STARTTLS but would take AUTH and mail in clear: with "require" the
+// plugin stops after EHLO, sends neither the password nor the message, and retries (a server
+// may get its TLS back) until the job is dead.
+BOOST_AUTO_TEST_CASE(required_starttls_never_falls_back_to_clear_text) {
+  Harness h(kGreeting, tls_settings());
+  ::setenv(kPasswordEnv, kSmtpPassword.c_str(), 1);
+  SmtpSink sink(h.mail, {"--auth", kSmtpUser + ":" + kSmtpPassword, "--auth-without-tls"});
+  h.save_case("Login fails");
+  BOOST_TEST(h.jobs->step() == 1u);
+  BOOST_TEST(h.job("state") == "pending");
+  BOOST_TEST(h.job("last_error").find("STARTTLS") != std::string::npos, h.job("last_error"));
+  h.run_job_to_end();
+  BOOST_TEST(h.job("state") == "dead");
+  BOOST_TEST(h.job("attempts") == "3");
+  BOOST_TEST(std::stoi(read_file(h.mail / "greetings")) >= 3, "each attempt reached the sink");
+  BOOST_TEST(h.auth_attempts().empty(), "no credentials in clear");
+  BOOST_TEST(h.messages() == 0u, "no message in clear");
+}
+
+BOOST_AUTO_TEST_CASE(an_unreadable_ca_file_is_refused_when_the_workflow_loads) {
+  nlohmann::json settings = tls_settings();
+  settings["ca_file"] = "/nonexistent/crmflow-ca.pem";
+  const auto dir = std::filesystem::temp_directory_path() / "crmflow_send_email_test_ca_file";
+  std::string problem;
+  try {
+    (void)testing::load_workflow_texts(
+        dir, {R"({"id": "m", "module": "Cases", "trigger": "saved", "actions": [{"plugin":
+             "send_email", "params": {"subject": "s", "text": "t", "to": ["a@example.com"]}}]})"},
+        plugins(settings), nullptr);
+  } catch (const std::runtime_error& e) {
+    problem = e.what();
+  }
+  std::filesystem::remove_all(dir);
+  BOOST_TEST(
+      problem.find("'ca_file' (/nonexistent/crmflow-ca.pem) cannot be read") != std::string::npos,
+      problem);
 }

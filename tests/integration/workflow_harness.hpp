@@ -2,6 +2,7 @@
 // written as files and loaded the way the host loads them (so `check`'s rules apply).
 //
 //   PluginRegistry& registry = testing::build_plugins({"compare", "create_record"});
+//   PluginRegistry& mailing = testing::build_plugins({"compare"}, "send_email", settings);
 //   std::vector<Workflow> w = testing::load_workflow_texts(dir, {R"({"id": ...})"}, registry,
 //   &map);
 #pragma once
@@ -9,6 +10,9 @@
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
+#include <map>
+#include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -34,6 +38,29 @@ inline PluginRegistry& build_plugins(std::initializer_list<const char*> names) {
     }
   }
   return registry;
+}
+
+// The named plugins of the build plus `configured` loaded with `settings` (a JSON object's
+// text: the host config's "plugins": {"<configured>": {"settings": ...}}). One registry per
+// distinct `configured` and `settings`, kept for the process, since a plugin's settings are
+// fixed when it is loaded; the first call for them decides `names`. Throws with the loader's
+// first problem.
+inline PluginRegistry& build_plugins(std::initializer_list<const char*> names,
+                                     const std::string& configured, const std::string& settings) {
+  static std::map<std::string, std::unique_ptr<PluginRegistry>> registries;
+  auto& registry = registries[configured + '\n' + settings];
+  if (!registry) {
+    auto loading = std::make_unique<PluginRegistry>();
+    const std::filesystem::path dir = CRMFLOW_PLUGIN_DIR;
+    for (const char* name : names) {
+      const auto problems = loading->load(dir / (std::string(name) + ".so"));
+      if (!problems.empty()) throw std::runtime_error(problems.front());
+    }
+    const auto problems = loading->load(dir / (configured + ".so"), std::nullopt, settings);
+    if (!problems.empty()) throw std::runtime_error(problems.front());
+    registry = std::move(loading);
+  }
+  return *registry;
 }
 
 // Writes each text as <dir>/wN.json and loads the directory; throws with the first problem.

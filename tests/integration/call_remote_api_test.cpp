@@ -122,11 +122,7 @@ struct Harness : testing::DbFixture {
   }
 
   void drain_events() {
-    for (int i = 0; i < 100; ++i) {
-      engine->step();
-      if (count("SELECT COUNT(*) FROM crmflow_event") == 0) return;
-    }
-    BOOST_FAIL("the event queue did not drain");
+    if (!testing::drain_events(*engine, db())) BOOST_FAIL("the event queue did not drain");
   }
 
   // Saves one column of the case as a CRM user would, and lets the engine schedule its jobs.
@@ -146,11 +142,7 @@ struct Harness : testing::DbFixture {
     }
   }
 
-  long long count(const std::string& sql) {
-    long long n = 0;
-    db() << sql, soci::into(n);
-    return n;
-  }
+  long long count(const std::string& sql) { return testing::query_count(db(), sql); }
 
   // A column of the (only) job, as text ("" for NULL).
   std::string job(const std::string& column) {

@@ -14,6 +14,7 @@
 #include "crmflow/host/engine.hpp"
 #include "crmflow/host/workflow.hpp"
 #include "db_fixture.hpp"
+#include "workflow_harness.hpp"
 
 using namespace crmflow;
 
@@ -27,16 +28,8 @@ const std::string kContract = "ssc00001-0000-4000-8000-000000000000";
 const std::string kUser2 = "usr00002-0000-4000-8000-000000000000";  // Maria Huber
 
 PluginRegistry& plugins() {
-  static PluginRegistry registry;
-  if (registry.components().empty()) {
-    for (const char* name : {"compare", "changes", "create_record", "update_record",
-                             "schedule_meeting", "update_related", "show_warning"}) {
-      const auto problems =
-          registry.load(std::filesystem::path(CRMFLOW_PLUGIN_DIR) / (std::string(name) + ".so"));
-      if (!problems.empty()) throw std::runtime_error(problems.front());
-    }
-  }
-  return registry;
+  return testing::build_plugins({"compare", "changes", "create_record", "update_record",
+                                 "schedule_meeting", "update_related", "show_warning"});
 }
 
 testing::DbFixture::Options suitecrm_options() {
@@ -64,14 +57,7 @@ struct Harness : testing::DbFixture {
       }
     }
     if (!keep_notifications) mutable_map().notifications.reset();
-    std::filesystem::create_directories(dir);
-    int n = 0;
-    for (const std::string& text : workflow_texts) {
-      std::ofstream(dir / ("w" + std::to_string(++n) + ".json")) << text;
-    }
-    auto loaded = load_workflows(dir, plugins(), &map());
-    if (!loaded) throw std::runtime_error(loaded.error().front());
-    workflows = std::move(*loaded);
+    workflows = testing::load_workflow_texts(dir, workflow_texts, plugins(), &map());
     for (const std::string& module : modules) {
       const auto installed = install_capture(db(), *map().find(module));
       if (!installed) throw std::runtime_error(installed.error());
@@ -87,19 +73,11 @@ struct Harness : testing::DbFixture {
 
   // Steps the engine until the queue is empty (bounded), waiting out a settle window.
   void drain() {
-    for (int i = 0; i < 200; ++i) {
-      engine->step();
-      if (count("SELECT COUNT(*) FROM crmflow_event") == 0) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    BOOST_FAIL("the event queue did not drain");
+    if (!testing::drain_events(*engine, db(), std::chrono::milliseconds(20)))
+      BOOST_FAIL("the event queue did not drain");
   }
 
-  long long count(const std::string& sql) {
-    long long n = 0;
-    db() << sql, soci::into(n);
-    return n;
-  }
+  long long count(const std::string& sql) { return testing::query_count(db(), sql); }
 
   std::string text(const std::string& sql) {
     std::string value;

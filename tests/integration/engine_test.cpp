@@ -49,18 +49,10 @@ struct Harness : testing::DbFixture {
 
   // Steps the engine until the queue is empty (bounded).
   void drain() {
-    for (int i = 0; i < 200; ++i) {
-      engine->step();
-      if (count("SELECT COUNT(*) FROM crmflow_event") == 0) return;
-    }
-    BOOST_FAIL("the event queue did not drain");
+    if (!testing::drain_events(*engine, db())) BOOST_FAIL("the event queue did not drain");
   }
 
-  long long count(const std::string& sql) {
-    long long n = 0;
-    db() << sql, soci::into(n);
-    return n;
-  }
+  long long count(const std::string& sql) { return testing::query_count(db(), sql); }
 
   // The CRM saving a lead, as a plain client would.
   void save_lead(const std::string& status, const std::string& user = kUser2) {

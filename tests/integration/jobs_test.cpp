@@ -65,18 +65,10 @@ struct Harness : testing::DbFixture {
   }
 
   void drain_events() {
-    for (int i = 0; i < 100; ++i) {
-      engine->step();
-      if (count("SELECT COUNT(*) FROM crmflow_event") == 0) return;
-    }
-    BOOST_FAIL("the event queue did not drain");
+    if (!testing::drain_events(*engine, db())) BOOST_FAIL("the event queue did not drain");
   }
 
-  long long count(const std::string& sql) {
-    long long n = 0;
-    db() << sql, soci::into(n);
-    return n;
-  }
+  long long count(const std::string& sql) { return testing::query_count(db(), sql); }
 
   std::string job_state() {
     std::string state;

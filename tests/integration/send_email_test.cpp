@@ -206,14 +206,8 @@ struct Harness : testing::DbFixture {
   void save_case(const std::string& case_name) {
     db() << "UPDATE cases SET name = :n, modified_user_id = :u WHERE id = :id",
         soci::use(case_name), soci::use(kMaria), soci::use(kCase);
-    for (int i = 0; i < 100; ++i) {
-      engine->step();
-      if (count("SELECT COUNT(*) FROM crmflow_event") == 0) {
-        BOOST_REQUIRE(count("SELECT COUNT(*) FROM crmflow_job WHERE state = 'pending'") == 1);
-        return;
-      }
-    }
-    BOOST_FAIL("the event queue did not drain");
+    if (!testing::drain_events(*engine, db())) BOOST_FAIL("the event queue did not drain");
+    BOOST_REQUIRE(count("SELECT COUNT(*) FROM crmflow_job WHERE state = 'pending'") == 1);
   }
 
   // Steps the job runner until the job leaves 'pending' (backoff included), at most 10 s.
@@ -224,11 +218,7 @@ struct Harness : testing::DbFixture {
     }
   }
 
-  long long count(const std::string& sql) {
-    long long n = 0;
-    db() << sql, soci::into(n);
-    return n;
-  }
+  long long count(const std::string& sql) { return testing::query_count(db(), sql); }
 
   // A column of the one job, as text ('' for NULL).
   std::string job(const std::string& column) {

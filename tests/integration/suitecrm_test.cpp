@@ -57,11 +57,7 @@ struct SuiteHarness : testing::DbFixture {
   }
   ~SuiteHarness() { std::filesystem::remove_all(dir); }
 
-  long long count(const std::string& sql) {
-    long long n = 0;
-    db() << sql, soci::into(n);
-    return n;
-  }
+  long long count(const std::string& sql) { return testing::query_count(db(), sql); }
 
   // SuiteCRM's statements for one save of the lead, each autocommitted: the _cstm row first,
   // then the main row with every column rewritten (one changed), then a relationship row.
@@ -83,12 +79,8 @@ struct SuiteHarness : testing::DbFixture {
 
   // Steps until the queue is empty (bounded), waiting out the settle window.
   void drain() {
-    for (int i = 0; i < 100; ++i) {
-      engine->step();
-      if (count("SELECT COUNT(*) FROM crmflow_event") == 0) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    BOOST_FAIL("the event queue did not drain");
+    if (!testing::drain_events(*engine, db(), std::chrono::milliseconds(50)))
+      BOOST_FAIL("the event queue did not drain");
   }
 };
 

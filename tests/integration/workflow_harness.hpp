@@ -17,6 +17,12 @@
 #include <string>
 #include <vector>
 
+#include <soci/soci.h>
+
+#include <chrono>
+#include <thread>
+
+#include "crmflow/host/engine.hpp"
 #include "crmflow/host/plugin_registry.hpp"
 #include "crmflow/host/workflow.hpp"
 
@@ -76,6 +82,25 @@ inline std::vector<Workflow> load_workflow_texts(const std::filesystem::path& di
   auto loaded = load_workflows(dir, registry, map);
   if (!loaded) throw std::runtime_error(loaded.error().front());
   return std::move(*loaded);
+}
+
+// The number a COUNT(...) query returns.
+inline long long query_count(soci::session& db, const std::string& sql) {
+  long long n = 0;
+  db << sql, soci::into(n);
+  return n;
+}
+
+// Steps `engine` until crmflow_event is empty, at most 200 rounds with `pause` between them
+// (to wait out a settle window); false when the queue never drained.
+inline bool drain_events(Engine& engine, soci::session& db,
+                         std::chrono::milliseconds pause = std::chrono::milliseconds(0)) {
+  for (int i = 0; i < 200; ++i) {
+    engine.step();
+    if (query_count(db, "SELECT COUNT(*) FROM crmflow_event") == 0) return true;
+    if (pause.count() > 0) std::this_thread::sleep_for(pause);
+  }
+  return false;
 }
 
 }  // namespace crmflow::testing

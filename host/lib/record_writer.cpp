@@ -17,12 +17,15 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-EffectFailure error(std::string message) {
-  return {CRMFLOW_ERROR, std::move(message)};
+// A write the host refuses for what the schema, the map or the value is: trying again
+// cannot change that, so a job ends at once (CRMFLOW_PERMANENT) instead of using up its
+// attempts.
+EffectFailure refusal(std::string message) {
+  return {CRMFLOW_PERMANENT, std::move(message)};
 }
 
 EffectFailure no_module(std::string_view name) {
-  return error(fmt::format("no module named {}", name));
+  return refusal(fmt::format("no module named {}", name));
 }
 
 size_t utf8_length(std::string_view text) {
@@ -47,7 +50,7 @@ class Assignments {
   std::optional<EffectFailure> add(const std::string& field, const Json& value) {
     const Column* column = find(field);
     if (value.is_object() || value.is_array()) {
-      return error(fmt::format("{}.{}: expected text, a number or null", module_.name, field));
+      return refusal(fmt::format("{}.{}: expected text, a number or null", module_.name, field));
     }
     std::optional<std::string> text;
     if (value.is_string()) {
@@ -63,18 +66,18 @@ class Assignments {
       const auto expression =
           value.is_string() ? parse_date_expression(*text) : std::optional<DateExpression>();
       if (!expression) {
-        return error(fmt::format("{}.{}: {} is not a date for this {} column: {}", module_.name,
-                                 field, value.dump(), column->data_type, kDateExpressionHelp));
+        return refusal(fmt::format("{}.{}: {} is not a date for this {} column: {}", module_.name,
+                                   field, value.dump(), column->data_type, kDateExpressionHelp));
       }
       auto evaluated = evaluate_date_expression(*expression, column->data_type == "date");
       if (!evaluated) {
-        return error(
+        return refusal(
             fmt::format("{}.{}: {}: {}", module_.name, field, value.dump(), evaluated.error()));
       }
       text = std::move(*evaluated);
     }
     if (text && column->max_length && utf8_length(*text) > *column->max_length) {
-      return error(
+      return refusal(
           fmt::format("{}.{}: {} characters do not fit the column's {}; the CRM would "
                       "cut the text silently, so nothing was written",
                       module_.name, field, utf8_length(*text), *column->max_length));
@@ -180,7 +183,7 @@ std::optional<EffectFailure> add_fields(const Module& module, const Json& fields
   for (const auto& [field, value] : fields.items()) {
     const Column* column = module.column(field);
     if (column == nullptr) {
-      return error(fmt::format("module {} has no field '{}'", module.name, field));
+      return refusal(fmt::format("module {} has no field '{}'", module.name, field));
     }
     if (auto failure = (column->custom ? custom : main).add(field, value)) return failure;
   }
@@ -265,7 +268,7 @@ std::expected<std::string, EffectFailure> RecordWriter::create_record(std::strin
                (join = leads_to(*other, module->name, Relation::Kind::join)) != nullptr) {
       join_from_other_side = true;
     } else if (join == nullptr) {
-      return std::unexpected(error(
+      return std::unexpected(refusal(
           fmt::format("module {} has no parent link, foreign key or join table to {}, so the new "
                       "record cannot be linked to it",
                       module->name, link_to->module)));
@@ -345,7 +348,7 @@ std::expected<void, EffectFailure> RecordWriter::link_records(std::string_view m
   const Relation* relation = module->relation(relation_name);
   if (relation == nullptr) {
     return std::unexpected(
-        error(fmt::format("module {} has no relation '{}'", module->name, relation_name)));
+        refusal(fmt::format("module {} has no relation '{}'", module->name, relation_name)));
   }
   const std::string this_id(id);
   const std::string that_id(other_id);
@@ -389,7 +392,7 @@ std::expected<void, EffectFailure> RecordWriter::link_records(std::string_view m
     case Relation::Kind::parent:
     case Relation::Kind::reverse_foreign_key: break;
   }
-  return std::unexpected(error(fmt::format(
+  return std::unexpected(refusal(fmt::format(
       "relation '{}' of {} is a {} link; link_records writes join tables and foreign keys",
       relation->name, module->name,
       relation->kind == Relation::Kind::parent ? "parent" : "reverse foreign key")));

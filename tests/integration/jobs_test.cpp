@@ -25,7 +25,8 @@ namespace {
 const std::string kLead = "led00001-0000-4000-8000-000000000000";
 
 PluginRegistry& plugins() {
-  return testing::build_plugins({"compare", "changes", "create_record", "update_record"});
+  return testing::build_plugins(
+      {"compare", "changes", "create_record", "update_record", "call_remote_api"});
 }
 
 // A fresh demo database with capture on Leads, the workflows, an engine and a job runner;
@@ -147,18 +148,18 @@ BOOST_AUTO_TEST_CASE(a_deleted_record_cancels_its_delayed_action) {
 }
 
 BOOST_AUTO_TEST_CASE(a_failing_job_is_retried_with_backoff_then_dead) {
-  // 60 characters do not fit tasks.name (50): the write is refused every time.
-  Harness h({R"({"id": "too-long", "module": "Leads", "trigger": "saved",
-                 "actions": [{"plugin": "create_record", "delay": "1s", "params": {
-                   "module": "Tasks",
-                   "fields": {"name": "123456789012345678901234567890123456789012345678901234567890"}}}]})"});
+  // Nothing listens on 127.0.0.1:1: every attempt fails with a refused connection, the kind
+  // of failure a later attempt may get past.
+  Harness h({R"({"id": "unreachable", "module": "Leads", "trigger": "saved",
+                 "actions": [{"plugin": "call_remote_api", "params": {
+                   "url": "http://127.0.0.1:1/leads/{{record.id}}", "body": {"x": 1},
+                   "connect_timeout_ms": 500}}]})"});
   h.save_lead("Qualified");
   h.drain_events();
-  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
   BOOST_TEST(h.jobs->step() == 1u);
   BOOST_TEST(h.job_state() == "pending", "retried later");
-  BOOST_TEST(h.count("SELECT COUNT(*) FROM crmflow_job WHERE attempts = 1 AND last_error LIKE "
-                     "'%do not fit%' AND lease_until > UTC_TIMESTAMP(6)") == 1,
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM crmflow_job WHERE attempts = 1 AND last_error <> '' "
+                     "AND lease_until > UTC_TIMESTAMP(6)") == 1,
              "backoff: not claimable at once");
   BOOST_TEST(h.jobs->step() == 0u);
   for (int i = 0; i < 30 && h.job_state() == "pending"; ++i) {
@@ -167,8 +168,26 @@ BOOST_AUTO_TEST_CASE(a_failing_job_is_retried_with_backoff_then_dead) {
   }
   BOOST_TEST(h.job_state() == "dead");
   BOOST_TEST(h.count("SELECT COUNT(*) FROM crmflow_run WHERE outcome = 'failed'") == 1);
-  BOOST_TEST(h.count("SELECT COUNT(*) FROM crmflow_run WHERE outcome = 'dead' AND error LIKE "
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM crmflow_run WHERE outcome = 'dead' AND reason = 'no "
+                     "attempts left'") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_write_the_host_refuses_makes_the_job_dead_at_once) {
+  // 60 characters do not fit tasks.name (50): no later attempt can change that.
+  Harness h({R"({"id": "too-long", "module": "Leads", "trigger": "saved",
+                 "actions": [{"plugin": "create_record", "delay": "1s", "params": {
+                   "module": "Tasks",
+                   "fields": {"name": "123456789012345678901234567890123456789012345678901234567890"}}}]})"});
+  h.save_lead("Qualified");
+  h.drain_events();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  BOOST_TEST(h.jobs->step() == 1u);
+  BOOST_TEST(h.job_state() == "dead");
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM crmflow_job WHERE attempts = 1 AND last_error LIKE "
                      "'%do not fit%'") == 1);
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM crmflow_run WHERE outcome = 'dead' AND reason = "
+                     "'failed for good; not retried'") == 1);
+  BOOST_TEST(h.count("SELECT COUNT(*) FROM tasks WHERE name LIKE '1234567890%'") == 0);
 }
 
 BOOST_AUTO_TEST_CASE(finished_jobs_are_pruned_after_the_retention_dead_ones_stay) {

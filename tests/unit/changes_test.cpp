@@ -24,32 +24,21 @@ using crmflow::Record;
 using crmflow::test::make_record;
 using crmflow::test::soon;
 
-// A field's text as the CRM stores it; std::nullopt is SQL NULL.
-using Value = std::optional<std::string>;
-constexpr std::nullopt_t kNull = std::nullopt;
+using crmflow::test::kNull;
+using crmflow::test::Value;
 
 // changes.so, loaded once for the whole run.
-struct LoadedPlugin {
-  crmflow::PluginRegistry registry;
-  std::vector<std::string> problems = registry.load(crmflow::test::kPluginDir / "changes.so");
-  const crmflow::Component* changes = registry.find("changes");
-};
-
-const LoadedPlugin& plugin() {
-  static const LoadedPlugin loaded;
+const crmflow::test::PluginUnderTest& plugin() {
+  static const crmflow::test::PluginUnderTest loaded("changes.so", "changes");
   return loaded;
 }
 
 std::expected<ComponentInstance, std::string> instantiate(std::string_view params) {
-  const crmflow::Component* changes = plugin().changes;
-  BOOST_TEST_REQUIRE(changes != nullptr, "changes.so did not provide a 'changes' component");
-  return plugin().registry.instantiate(*changes, params);
+  return plugin().instantiate(params);
 }
 
 ComponentInstance condition(std::string_view params) {
-  auto instance = instantiate(params);
-  if (!instance) BOOST_FAIL(params << " was rejected: " << instance.error());
-  return std::move(*instance);
+  return plugin().create(params);
 }
 
 // An updated Opportunities record: `field` was `before` and the statement wrote `after`.
@@ -140,10 +129,10 @@ BOOST_AUTO_TEST_CASE(plugin_loads_through_the_registry) {
   BOOST_TEST(plugin().problems.empty(),
              "loading changes.so: " << plugin().problems.size() << " problem(s), first: "
                                     << (plugin().problems.empty() ? "" : plugin().problems[0]));
-  BOOST_TEST_REQUIRE(plugin().changes != nullptr);
-  BOOST_TEST(plugin().changes->kind == uint32_t{CRMFLOW_KIND_CONDITION});
-  BOOST_TEST(plugin().changes->pack_id == "crmflow.changes");
-  const auto schema = nlohmann::json::parse(plugin().changes->params_schema);
+  BOOST_TEST_REQUIRE(plugin().component != nullptr);
+  BOOST_TEST(plugin().component->kind == uint32_t{CRMFLOW_KIND_CONDITION});
+  BOOST_TEST(plugin().component->pack_id == "crmflow.changes");
+  const auto schema = nlohmann::json::parse(plugin().component->params_schema);
   BOOST_TEST(schema.at("properties").at("op").at("enum").size() == 3U);
 }
 

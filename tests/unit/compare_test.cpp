@@ -23,32 +23,21 @@ using crmflow::Record;
 using crmflow::test::make_record;
 using crmflow::test::soon;
 
-// A field's text as the CRM stores it; std::nullopt is SQL NULL.
-using Value = std::optional<std::string>;
-constexpr std::nullopt_t kNull = std::nullopt;
+using crmflow::test::kNull;
+using crmflow::test::Value;
 
 // compare.so, loaded once for the whole run.
-struct LoadedPlugin {
-  crmflow::PluginRegistry registry;
-  std::vector<std::string> problems = registry.load(crmflow::test::kPluginDir / "compare.so");
-  const crmflow::Component* compare = registry.find("compare");
-};
-
-const LoadedPlugin& plugin() {
-  static const LoadedPlugin loaded;
+const crmflow::test::PluginUnderTest& plugin() {
+  static const crmflow::test::PluginUnderTest loaded("compare.so", "compare");
   return loaded;
 }
 
 std::expected<ComponentInstance, std::string> instantiate(std::string_view params) {
-  const crmflow::Component* compare = plugin().compare;
-  BOOST_TEST_REQUIRE(compare != nullptr, "compare.so did not provide a 'compare' component");
-  return plugin().registry.instantiate(*compare, params);
+  return plugin().instantiate(params);
 }
 
 ComponentInstance condition(std::string_view params) {
-  auto instance = instantiate(params);
-  if (!instance) BOOST_FAIL(params << " was rejected: " << instance.error());
-  return std::move(*instance);
+  return plugin().create(params);
 }
 
 // A Leads record with the given fields (current and new image).
@@ -115,9 +104,9 @@ BOOST_AUTO_TEST_CASE(plugin_loads_through_the_registry) {
   BOOST_TEST(plugin().problems.empty(),
              "loading compare.so: " << plugin().problems.size() << " problem(s), first: "
                                     << (plugin().problems.empty() ? "" : plugin().problems[0]));
-  BOOST_TEST_REQUIRE(plugin().compare != nullptr);
-  BOOST_TEST(plugin().compare->kind == uint32_t{CRMFLOW_KIND_CONDITION});
-  BOOST_TEST(plugin().compare->pack_id == "crmflow.compare");
+  BOOST_TEST_REQUIRE(plugin().component != nullptr);
+  BOOST_TEST(plugin().component->kind == uint32_t{CRMFLOW_KIND_CONDITION});
+  BOOST_TEST(plugin().component->pack_id == "crmflow.compare");
 }
 
 BOOST_AUTO_TEST_SUITE(text)

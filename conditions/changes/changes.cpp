@@ -66,23 +66,12 @@ class Changes final : public crmflow::sdk::Condition {
 
   explicit Changes(const Json& params) {
     crmflow::sdk::expect_parameters(params, {"field", "op", "value"});
-    const auto field = params.find("field");
-    if (field == params.end() || !field->is_string() || field->get<std::string>().empty()) {
-      throw Error("parameters: 'field' must name a field");
-    }
-    field_ = field->get<std::string>();
-    const auto op = params.find("op");
-    const auto known = op == params.end() || !op->is_string()
-                           ? std::end(kOps)
-                           : std::find_if(std::begin(kOps), std::end(kOps), [&](const auto& entry) {
-                               return entry.first == op->get<std::string>();
-                             });
-    if (known == std::end(kOps))
-      throw Error("parameters: 'op' must be one of changed, changed_to, changed_from");
-    op_ = known->second;
+    field_ = crmflow::sdk::expect_field_name(params, "field");
+    const auto& known = crmflow::sdk::expect_one_of(params, "op", kOps);
+    op_ = known.second;
 
     const auto value = params.find("value");
-    const std::string name(known->first);
+    const std::string name(known.first);
     if (op_ == Op::changed) {
       if (value != params.end()) throw Error("parameters: 'changed' takes no 'value'");
       return;

@@ -100,32 +100,19 @@ class Compare final : public crmflow::sdk::Condition {
 
   explicit Compare(const Json& params) {
     crmflow::sdk::expect_parameters(params, {"field", "op", "value"});
-    const auto field = params.find("field");
-    if (field == params.end() || !field->is_string() || field->get<std::string>().empty()) {
-      throw Error("parameters: 'field' must name a field");
-    }
-    field_ = field->get<std::string>();
-    const auto op = params.find("op");
-    const auto known = op == params.end() || !op->is_string()
-                           ? std::end(kOps)
-                           : std::find_if(std::begin(kOps), std::end(kOps), [&](const auto& entry) {
-                               return entry.first == op->get<std::string>();
-                             });
-    if (known == std::end(kOps))
-      throw Error(
-          "parameters: 'op' must be one of equals, not_equals, in, not_in, contains, starts_with, "
-          "ends_with, empty, not_empty, gt, gte, lt, lte");
-    op_ = known->second;
+    field_ = crmflow::sdk::expect_field_name(params, "field");
+    const auto& known = crmflow::sdk::expect_one_of(params, "op", kOps);
+    op_ = known.second;
 
     const auto value = params.find("value");
     const bool needs_value = op_ != Op::empty && op_ != Op::not_empty;
     if (!needs_value) {
       if (value != params.end())
-        throw Error("parameters: '" + op->get<std::string>() + "' takes no 'value'");
+        throw Error("parameters: '" + std::string(known.first) + "' takes no 'value'");
       return;
     }
     if (value == params.end())
-      throw Error("parameters: '" + op->get<std::string>() + "' needs a 'value'");
+      throw Error("parameters: '" + std::string(known.first) + "' needs a 'value'");
     if (op_ == Op::in || op_ == Op::not_in) {
       if (!value->is_array()) throw Error("parameters: 'value' of in/not_in must be an array");
       for (size_t i = 0; i < value->size(); ++i)
@@ -135,7 +122,7 @@ class Compare final : public crmflow::sdk::Condition {
     const bool ordering = op_ == Op::gt || op_ == Op::gte || op_ == Op::lt || op_ == Op::lte;
     const bool text_only = op_ == Op::contains || op_ == Op::starts_with || op_ == Op::ends_with;
     if (text_only && !value->is_string())
-      throw Error("parameters: 'value' of " + op->get<std::string>() + " must be text");
+      throw Error("parameters: 'value' of " + std::string(known.first) + " must be text");
     operands_.push_back(operand_of(*value, ordering, "value"));
   }
 

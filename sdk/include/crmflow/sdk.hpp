@@ -29,6 +29,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 
 namespace crmflow::sdk {
 
@@ -253,6 +254,34 @@ class Call {
   const crmflow_host_api* api_;
   crmflow_call* call_;
 };
+
+// For a component's constructor: params[name] must be a non-empty string naming a field;
+// returns it, throws Error otherwise.
+inline std::string expect_field_name(const Json& params, const std::string& name) {
+  const auto it = params.find(name);
+  if (it == params.end() || !it->is_string() || it->get_ref<const std::string&>().empty()) {
+    throw Error("parameters: '" + name + "' must name a field");
+  }
+  return it->get<std::string>();
+}
+
+// For a component's constructor: params[name] must be one of the names of `choices`;
+// returns that entry, throws Error listing the names otherwise.
+template <class Value, size_t N>
+const std::pair<std::string_view, Value>& expect_one_of(
+    const Json& params, const std::string& name,
+    const std::pair<std::string_view, Value> (&choices)[N]) {
+  const auto it = params.find(name);
+  if (it != params.end() && it->is_string()) {
+    for (const auto& choice : choices) {
+      if (choice.first == it->get_ref<const std::string&>()) return choice;
+    }
+  }
+  std::string names;
+  for (const auto& choice : choices)
+    names += (names.empty() ? "" : ", ") + std::string(choice.first);
+  throw Error("parameters: '" + name + "' must be one of " + names);
+}
 
 // For a component's constructor: params[name] must be an object of field → value where each
 // value is text, a number, a boolean or null (what a record field holds); with `non_empty`,

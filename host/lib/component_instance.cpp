@@ -85,4 +85,26 @@ std::expected<void, ActionFailure> ComponentInstance::run(const Record& record,
   return {};
 }
 
+std::expected<void, std::string> ComponentInstance::tick(std::string_view module, TickCall& tick,
+                                                         Clock::time_point deadline) const {
+  if (component_.kind != CRMFLOW_KIND_TRIGGER) {
+    return std::unexpected(fmt::format("component '{}' is a {}, not a trigger", component_.name,
+                                       kind_name(component_.kind)));
+  }
+  crmflow_call call;
+  call.deadline = deadline;
+  call.component = tag_;
+  call.settings_json = component_.settings_json;
+  call.tick = &tick;
+  call.module = module;
+  const int32_t status = component_.abi->tick(host_api(), &call, instance_);
+  if (call.host_exception) std::rethrow_exception(call.host_exception);
+  if (status != CRMFLOW_OK) {
+    return std::unexpected(fmt::format("trigger '{}' failed on {}: status {}: {}", component_.name,
+                                       module, status,
+                                       call.error.empty() ? "no message" : call.error));
+  }
+  return {};
+}
+
 }  // namespace crmflow

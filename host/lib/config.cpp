@@ -175,6 +175,18 @@ void read_jobs(const json& root, JobSettings& jobs, JsonProblems& problems) {
   }
 }
 
+void read_triggers(const json& root, TriggerSettings& triggers, JsonProblems& problems) {
+  const auto it = root.find("triggers");
+  if (it == root.end()) return;
+  if (!it->is_object()) return problems.add("triggers", "expected an object");
+  reject_unknown_keys(*it, "triggers", {"tick_seconds", "max_firings_per_tick"}, problems);
+  read(*it, "tick_seconds", "triggers", triggers.tick_seconds, problems);
+  read(*it, "max_firings_per_tick", "triggers", triggers.max_firings_per_tick, problems);
+  if (triggers.max_firings_per_tick == 0) {
+    problems.add("triggers.max_firings_per_tick", "must be at least 1");
+  }
+}
+
 void read_retention(const json& root, RetentionSettings& retention, JsonProblems& problems) {
   const auto it = root.find("retention");
   if (it == root.end()) return;
@@ -222,7 +234,7 @@ std::expected<HostConfig, std::vector<std::string>> parse_host_config(std::strin
   reject_unknown_keys(
       *root, "(top)",
       {"plugin_dirs", "plugins", "database", "log", "call_deadline_ms", "module_map", "workflows",
-       "engine", "capture", "retention", "jobs", "clock_offset_seconds", "time_zone"},
+       "engine", "capture", "retention", "jobs", "triggers", "clock_offset_seconds", "time_zone"},
       problems);
 
   HostConfig config;
@@ -238,6 +250,7 @@ std::expected<HostConfig, std::vector<std::string>> parse_host_config(std::strin
   read_crm(*root, fs::absolute(file).parent_path(), config, problems);
   read_retention(*root, config.retention, problems);
   read_jobs(*root, config.jobs, problems);
+  read_triggers(*root, config.triggers, problems);
   if (!problems.empty()) return std::unexpected(problems.take());
   apply_environment(config.database);
   return config;

@@ -36,7 +36,7 @@ class WorkflowFailure : public std::runtime_error {
 
 constexpr const char* kEventColumns =
     "id, module, record_id, kind, is_new, old_image, new_image, crm_user_id, cause, depth, "
-    "created_at, owner, fence, attempts, lease_until, last_error";
+    "created_at, owner, fence, attempts, lease_until, last_error, workflow_id, firing_key";
 
 Claim claim_of(const Event& event) {
   return {event.id, event.fence, event.attempts};
@@ -80,7 +80,8 @@ void fold_into_head(soci::session& db, uint64_t head, std::chrono::milliseconds 
            "FROM crmflow_event h JOIN crmflow_event f ON f.module = h.module AND "
            "f.record_id = h.record_id AND f.id >= h.id AND "
            "f.created_at <= TIMESTAMPADD(MICROSECOND, {}, h.created_at) AND "
-           "f.cause <=> h.cause AND f.depth = h.depth AND (f.id = h.id OR f.attempts = 0) "
+           "f.cause <=> h.cause AND f.depth = h.depth AND (f.id = h.id OR (f.attempts = 0 AND "
+           "f.workflow_id IS NULL AND h.workflow_id IS NULL)) "
            "WHERE h.id = :head ORDER BY f.id FOR UPDATE",
            settle_us),
        soci::use(head_id));
@@ -236,7 +237,8 @@ std::vector<Event> Engine::claim() {
   soci::rowset<soci::row> rows =
       db_.prepare << fmt::format(
           "SELECT id, module, record_id, kind, is_new, old_image, new_image, crm_user_id, cause, "
-          "depth, fence, attempts FROM crmflow_event WHERE id IN ({}) ORDER BY id",
+          "depth, fence, attempts, workflow_id, firing_key FROM crmflow_event WHERE id IN ({}) "
+          "ORDER BY id",
           id_list(ids));
   for (const soci::row& row : rows) {
     Event e;
@@ -252,6 +254,8 @@ std::vector<Event> Engine::claim() {
     e.depth = row.get<int>(9);
     e.fence = static_cast<uint64_t>(row.get<long long>(10));
     e.attempts = row.get<int>(11);
+    if (row.get_indicator(12) == soci::i_ok) e.workflow_id = row.get<std::string>(12);
+    if (row.get_indicator(13) == soci::i_ok) e.firing_key = row.get<std::string>(13);
     events.push_back(std::move(e));
   }
   tx.commit();
@@ -383,7 +387,7 @@ void Engine::run_workflow(const Workflow& w, const Event& event, Record& record,
     for (size_t index = 0; index < w.actions.size(); ++index) {
       const ActionStep& step = w.actions[index];
       if (step.runs_as_job()) {
-        schedule(w, index, event, run_as);
+        schedule(w, index, event, record.current, run_as);
         ++jobs_scheduled;
         continue;
       }
@@ -403,15 +407,18 @@ void Engine::run_workflow(const Workflow& w, const Event& event, Record& record,
     }
     db_ << "SET @crmflow_cause = NULL";
   }
-  const std::string reason =
-      jobs_scheduled == 0 ? verdict.reason
-                          : fmt::format("{}; {} job(s) scheduled", verdict.reason, jobs_scheduled);
+  std::string reason = jobs_scheduled == 0
+                           ? verdict.reason
+                           : fmt::format("{}; {} job(s) scheduled", verdict.reason, jobs_scheduled);
+  if (w.timer) {
+    reason = fmt::format("{} fired ({}); {}", w.timer->component().name, event.firing_key, reason);
+  }
   write_audit(db_, event, w.id, verdict.run ? "done" : "not_matched", reason, actions_run,
               Clock::now() - started, "", options_.owner);
 }
 
 void Engine::schedule(const Workflow& w, size_t index, const Event& event,
-                      const std::string& run_as) {
+                      const RecordImage& record_now, const std::string& run_as) {
   const ActionStep& step = w.actions[index];
   JobRequest job;
   job.workflow_id = w.id;
@@ -424,6 +431,7 @@ void Engine::schedule(const Workflow& w, size_t index, const Event& event,
   job.is_new = event.is_new;
   job.old_image = event.old_image;
   job.new_image = event.new_image;
+  if (!event.workflow_id.empty()) job.new_image = record_now;
   job.run_as = run_as;
   job.depth = event.depth;
   job.recheck = step.delay.has_value();
@@ -458,8 +466,27 @@ void Engine::dispatch(const Event& event) {
   db_ << "SET @crmflow_depth = :d, @crmflow_cause = NULL", soci::use(next_depth);
   RecordWriter writer(db_, map_, options_.clock_offset_seconds);
 
+  const bool timer = !event.workflow_id.empty();
+  if (timer) {
+    // A firing is judged on the record as it is now; it has no "before".
+    const Module* module = map_.find(event.module);
+    auto current =
+        module == nullptr ? std::nullopt : read_current_record(db_, *module, event.record_id);
+    if (!current) {
+      write_audit(db_, event, event.workflow_id, "not_matched",
+                  "the record no longer exists (or its module left the module map)", 0, {}, "",
+                  options_.owner);
+      return;
+    }
+    record.current = record.new_image = *current;
+    before = record;
+  }
   for (const Workflow& w : workflows_) {
     if (!w.active || w.module != event.module) continue;
+    // Time triggers fire their own workflow only; a captured change is not theirs.
+    if (timer != (w.trigger == TriggerKind::timer) || (timer && w.id != event.workflow_id)) {
+      continue;
+    }
     try {
       run_workflow(w, event, record, before, writer);
     } catch (const WorkflowFailure&) {

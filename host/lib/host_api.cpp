@@ -48,7 +48,11 @@ int64_t remaining_ms(crmflow_call* call) {
 }
 
 int32_t record_module(crmflow_call* call, crmflow_str* out) {
-  if (call->record == nullptr) return CRMFLOW_NOT_FOUND;
+  if (call->record == nullptr) {
+    if (call->module.empty()) return CRMFLOW_NOT_FOUND;
+    *out = str(call->module);
+    return CRMFLOW_OK;
+  }
   *out = str(call->record->module);
   return CRMFLOW_OK;
 }
@@ -249,6 +253,49 @@ int32_t job_key(crmflow_call* call, crmflow_str* out) {
   return CRMFLOW_OK;
 }
 
+int32_t tick_window(crmflow_call* call, crmflow_str* since, crmflow_str* until) {
+  if (call->tick == nullptr)
+    return fail(call, CRMFLOW_ERROR, "tick_window is for a trigger's tick");
+  *since = str(call->tick->since);
+  *until = str(call->tick->until);
+  return CRMFLOW_OK;
+}
+
+// Reads a time with `parse` and writes it with `format` (host_clock): UTC ↔ local text.
+int32_t convert_time(crmflow_call* call, crmflow_str text, crmflow_str* out,
+                     std::expected<SysSeconds, std::string> (*parse)(std::string_view),
+                     std::string (*format)(SysSeconds)) {
+  const auto parsed = parse(view(text));
+  if (!parsed) return fail(call, CRMFLOW_ERROR, parsed.error());
+  call->result = format(*parsed);
+  *out = str(call->result);
+  return CRMFLOW_OK;
+}
+
+int32_t local_time(crmflow_call* call, crmflow_str utc, crmflow_str* out) {
+  return convert_time(call, utc, out, &parse_utc, &format_local);
+}
+
+int32_t utc_time(crmflow_call* call, crmflow_str local, crmflow_str* out) {
+  return convert_time(call, local, out, &parse_local, &format_utc);
+}
+
+int32_t fire(crmflow_call* call, crmflow_str request_json, uint64_t* out_count) {
+  if (call->tick == nullptr) return fail(call, CRMFLOW_ERROR, "fire is for a trigger's tick");
+  nlohmann::json request;
+  try {
+    request = nlohmann::json::parse(view(request_json));
+  } catch (const std::exception& e) {
+    return fail(call, CRMFLOW_ERROR, std::string("the request is not valid JSON: ") + e.what());
+  }
+  return guarded(call, [&]() -> int32_t {
+    const auto fired = call->tick->fire(request);
+    if (!fired) return fail(call, CRMFLOW_ERROR, fired.error());
+    *out_count = *fired;
+    return CRMFLOW_OK;
+  });
+}
+
 constexpr crmflow_host_api kHostApi = {
     sizeof(crmflow_host_api),
     CRMFLOW_ABI_MAJOR,
@@ -271,6 +318,10 @@ constexpr crmflow_host_api kHostApi = {
     &related_records,
     &raise_alert,
     &job_key,
+    &tick_window,
+    &local_time,
+    &utc_time,
+    &fire,
 };
 
 }  // namespace

@@ -99,6 +99,17 @@ std::string format_utc(SysSeconds time) {
   return date::format("%F %T", time);
 }
 
+std::string format_local(SysSeconds time) {
+  return date::format("%F %T", to_local(time));
+}
+
+std::expected<SysSeconds, std::string> parse_local(std::string_view text) {
+  // The same forms as UTC text; read as if UTC, the fields are the wall-clock fields.
+  const auto fields = parse_utc(text);
+  if (!fields) return fields;
+  return to_sys(date::local_seconds(fields->time_since_epoch()));
+}
+
 std::string format_local_date(SysSeconds time) {
   return date::format("%F", date::floor<date::days>(to_local(time)));
 }

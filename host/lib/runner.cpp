@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <random>
 #include <set>
 #include <thread>
@@ -15,6 +16,7 @@
 #include "crmflow/host/host_clock.hpp"
 #include "crmflow/host/jobs.hpp"
 #include "crmflow/host/retention.hpp"
+#include "crmflow/host/trigger_ticks.hpp"
 
 namespace crmflow {
 namespace {
@@ -46,7 +48,8 @@ std::vector<const Module*> watched_modules(const ModuleMap& map,
                                            const std::vector<Workflow>& workflows) {
   std::set<std::string> names;
   for (const Workflow& w : workflows) {
-    if (w.active) names.insert(w.module);
+    // A time trigger reads its module on its own; only saves and deletes need capturing.
+    if (w.active && w.trigger != TriggerKind::timer) names.insert(w.module);
   }
   std::vector<const Module*> modules;
   for (const std::string& name : names) {
@@ -148,12 +151,22 @@ int Runner::run() {
   job_options.call_deadline = config_.call_deadline;
   job_options.clock_offset_seconds = config_.clock_offset_seconds;
   auto jobs = std::make_unique<JobRunner>(*db_, map_, workflows_, job_options);
+  TickOptions tick_options;
+  tick_options.owner = owner_;
+  tick_options.interval = std::chrono::seconds(config_.triggers.tick_seconds);
+  tick_options.max_firings = config_.triggers.max_firings_per_tick;
+  tick_options.call_deadline = config_.call_deadline;
+  auto ticks = std::make_unique<TriggerTicks>(*db_, map_, workflows_, tick_options);
+  // The tick rows say whether a trigger is due; looking costs two small queries a trigger.
+  const auto tick_poll = std::clamp(std::chrono::seconds(config_.triggers.tick_seconds),
+                                    std::chrono::seconds(1), std::chrono::seconds(10));
   spdlog::info("handling events as {} with {} workflow(s)", owner_, workflows_.size());
 
   const auto idle_max = std::chrono::milliseconds(config_.engine.idle_poll_ms);
   auto idle = std::chrono::milliseconds(10);
   auto next_drift_check = Clock::now() + std::chrono::seconds(config_.capture.drift_check_seconds);
   auto next_prune = Clock::now();
+  auto next_tick = Clock::now();
   while (!stop_) {
     try {
       if (Clock::now() >= next_drift_check) {
@@ -171,8 +184,13 @@ int Runner::run() {
         }
         next_prune = Clock::now() + std::chrono::seconds(r.interval_seconds);
       }
+      size_t fired = 0;
+      if (Clock::now() >= next_tick) {
+        fired = ticks->step();
+        next_tick = Clock::now() + tick_poll;
+      }
       // Events first: a job an event schedules runs in the same round.
-      const size_t events = engine->step();
+      const size_t events = engine->step() + fired;
       if (events + jobs->step() > 0) {
         idle = std::chrono::milliseconds(10);  // busy: poll again at once
         continue;
@@ -188,6 +206,7 @@ int Runner::run() {
         engine->release_own_leases();
         jobs = std::make_unique<JobRunner>(*db_, map_, workflows_, job_options);
         jobs->release_own_leases();
+        ticks = std::make_unique<TriggerTicks>(*db_, map_, workflows_, tick_options);
         continue;
       }
       spdlog::error("event loop: {}", e.what());

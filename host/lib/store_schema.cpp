@@ -52,6 +52,35 @@ void ensure_store_schema(soci::session& db) {
         PRIMARY KEY (id),
         KEY crmflow_quarantine_record (module, record_id, id)
       ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin)";
+  // A time trigger's event is for its own workflow only, and says which firing it is.
+  for (const char* table : {"crmflow_event", "crmflow_event_quarantine"}) {
+    add_column_if_missing(db, table, "workflow_id", "VARCHAR(100) NULL");
+    add_column_if_missing(db, table, "firing_key", "VARCHAR(64) NULL");
+  }
+  // One row per time trigger (a workflow's): the end of its last completed tick, on
+  // crmflow's clock. A tick holds the row FOR UPDATE, so hosts take turns.
+  db << R"(CREATE TABLE IF NOT EXISTS crmflow_tick (
+        trigger_id VARCHAR(100) NOT NULL,
+        last_tick_at DATETIME NULL,
+        ticks BIGINT NOT NULL DEFAULT 0,
+        owner VARCHAR(64) NULL,
+        updated_at DATETIME(6) NULL,
+        PRIMARY KEY (trigger_id)
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin)";
+  // The firing ledger: a record fires once per trigger and key (a due time, the start of a
+  // quiet spell), however often a tick asks and by how many hosts; it outlives the event.
+  db << R"(CREATE TABLE IF NOT EXISTS crmflow_firing (
+        id BIGINT NOT NULL AUTO_INCREMENT,
+        trigger_id VARCHAR(100) NOT NULL,
+        module VARCHAR(100) NOT NULL,
+        record_id VARCHAR(36) NOT NULL,
+        firing_key VARCHAR(64) NOT NULL,
+        fired_at DATETIME NOT NULL,
+        PRIMARY KEY (id),
+        UNIQUE KEY crmflow_firing_once (trigger_id, record_id, firing_key),
+        KEY crmflow_firing_trigger (trigger_id, id),
+        KEY crmflow_firing_fired (fired_at)
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin)";
   db << R"(CREATE TABLE IF NOT EXISTS crmflow_run (
         id BIGINT NOT NULL AUTO_INCREMENT,
         event_id BIGINT NOT NULL,

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <map>
 
+#include "crmflow/host/call_context.hpp"
+#include "crmflow/host/firing.hpp"
 #include "crmflow/host/json_diagnostics.hpp"
 #include "crmflow/host/json_reader.hpp"
 #include "crmflow/host/json_schema.hpp"
@@ -34,7 +36,9 @@ struct Reader {
     if (component->kind != kind) {
       problems.add(path, fmt::format("'{}' is a {} component; here {} is needed", name,
                                      kind_name(component->kind),
-                                     kind == CRMFLOW_KIND_ACTION ? "an action" : "a condition"));
+                                     kind == CRMFLOW_KIND_ACTION      ? "an action"
+                                     : kind == CRMFLOW_KIND_CONDITION ? "a condition"
+                                                                      : "a trigger"));
       return nullptr;
     }
     // The plugin's declared schema first: its messages name the parameter's exact path;
@@ -54,6 +58,37 @@ struct Reader {
       return nullptr;
     }
     return std::make_shared<const ComponentInstance>(std::move(*instance));
+  }
+
+  // {"plugin": "<trigger>", "params": {...}}: the trigger component, dry-run against the
+  // live schema when the module's columns are known.
+  std::shared_ptr<const ComponentInstance> trigger(const Json& node) {
+    if (!node.contains("plugin") || !node["plugin"].is_string()) {
+      problems.add("trigger",
+                   R"(expected "saved", "deleted" or {"plugin": "<trigger>", "params": {...}})");
+      return nullptr;
+    }
+    reject_unknown_keys(node, "trigger", {"plugin", "params"}, problems);
+    auto instance = create(node["plugin"].get<std::string>(), node.value("params", Json::object()),
+                           CRMFLOW_KIND_TRIGGER, "trigger", "trigger.params");
+    if (instance == nullptr || map == nullptr || module == nullptr || module->columns.empty()) {
+      return instance;
+    }
+    const SysSeconds until = now();
+    TickCall dry_run{format_utc(until - std::chrono::days(366)), format_utc(until), nullptr};
+    FiringTarget target{map, module, "check", until - std::chrono::days(366), until};
+    target.dry_run = true;
+    dry_run.fire = [&](const Json& request) -> std::expected<uint64_t, std::string> {
+      const auto outcome = fire(nullptr, target, request);
+      if (!outcome) return std::unexpected(outcome.error());
+      return outcome->fired;
+    };
+    if (const auto ticked = instance->tick(
+            module->name, dry_run, std::chrono::steady_clock::now() + std::chrono::seconds(5));
+        !ticked) {
+      problems.add("trigger.params", ticked.error());
+    }
+    return instance;
   }
 
   // Text holding "{{" in an action's parameters is a template the host renders (abi.h
@@ -217,8 +252,13 @@ Workflow read_workflow(const fs::path& file, const Json& root, const PluginRegis
   read(root, "name", "(top)", w.name, problems);
   read(root, "active", "(top)", w.active, problems);
   read_required(root, "module", "(top)", w.module, problems);
-  read_choice(root, "trigger", {{"saved", TriggerKind::saved}, {"deleted", TriggerKind::deleted}},
-              w.trigger, problems);
+  const auto trigger = root.find("trigger");
+  if (trigger != root.end() && trigger->is_object()) {
+    w.trigger = TriggerKind::timer;
+  } else {
+    read_choice(root, "trigger", {{"saved", TriggerKind::saved}, {"deleted", TriggerKind::deleted}},
+                w.trigger, problems);
+  }
   read_choice(root, "applies_to",
               {{"new", AppliesTo::new_records}, {"new_and_existing", AppliesTo::new_and_existing}},
               w.applies_to, problems);
@@ -232,6 +272,14 @@ Workflow read_workflow(const fs::path& file, const Json& root, const PluginRegis
   }
   if (w.trigger == TriggerKind::deleted && w.applies_to == AppliesTo::new_records) {
     problems.add("applies_to", "\"new\" records cannot be deleted; use new_and_existing");
+  }
+  if (w.trigger == TriggerKind::timer && w.fire == FireMode::on_change) {
+    problems.add("fire",
+                 "on_change compares a save's old and new values; a time trigger fires "
+                 "once per due time anyway");
+  }
+  if (w.trigger == TriggerKind::timer && w.applies_to == AppliesTo::new_records) {
+    problems.add("applies_to", "a time trigger fires for existing records; use new_and_existing");
   }
   if (const auto run_as = root.find("run_as"); run_as != root.end()) {
     if (run_as->is_string() && *run_as == "triggering_user") {
@@ -253,6 +301,7 @@ Workflow read_workflow(const fs::path& file, const Json& root, const PluginRegis
     if (reader.module == nullptr)
       problems.add("module", "no module named " + w.module + " in " + map->file.string());
   }
+  if (w.trigger == TriggerKind::timer) w.timer = reader.trigger(*trigger);
   if (const auto conditions = root.find("conditions"); conditions != root.end()) {
     w.conditions = reader.condition(*conditions, "conditions");
     w.related_fields = related_field_names(*conditions);

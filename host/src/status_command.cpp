@@ -54,11 +54,13 @@ int quarantine_command(const GlobalOptions& options, const std::string& action, 
   const long long event_id = static_cast<long long>(id);
   soci::transaction tx(db);
   soci::statement copy =
-      (db.prepare << "INSERT INTO crmflow_event (id, module, record_id, kind, is_new, old_image, "
-                     "new_image, crm_user_id, cause, depth, created_at, attempts, last_error) "
-                     "SELECT id, module, record_id, kind, is_new, old_image, new_image, "
-                     "crm_user_id, cause, depth, created_at, 0, last_error "
-                     "FROM crmflow_event_quarantine WHERE id = :id",
+      (db.prepare
+           << "INSERT INTO crmflow_event (id, module, record_id, kind, is_new, old_image, "
+              "new_image, crm_user_id, cause, depth, created_at, attempts, last_error, "
+              "workflow_id, "
+              "firing_key) SELECT id, module, record_id, kind, is_new, old_image, new_image, "
+              "crm_user_id, cause, depth, created_at, 0, last_error, workflow_id, firing_key "
+              "FROM crmflow_event_quarantine WHERE id = :id",
        soci::use(event_id));
   copy.execute(true);
   if (copy.get_affected_rows() == 0) {

@@ -101,6 +101,15 @@ BOOST_AUTO_TEST_CASE(crmflow_host_api_v1_3_layout) {
   BOOST_TEST(CRMFLOW_ESCAPE_HEADER == 3);
 }
 
+BOOST_AUTO_TEST_CASE(crmflow_host_api_v1_4_layout) {
+  BOOST_TEST(CRMFLOW_ABI_MINOR >= 4);
+  BOOST_TEST(sizeof(crmflow_host_api) >= 184u);
+  BOOST_TEST(offsetof(crmflow_host_api, tick_window) == 152u);
+  BOOST_TEST(offsetof(crmflow_host_api, local_time) == 160u);
+  BOOST_TEST(offsetof(crmflow_host_api, utc_time) == 168u);
+  BOOST_TEST(offsetof(crmflow_host_api, fire) == 176u);
+}
+
 BOOST_AUTO_TEST_CASE(crmflow_component_v1_0_layout) {
   BOOST_TEST(sizeof(crmflow_component) >= 104u);
   BOOST_TEST(offsetof(crmflow_component, struct_size) == 0u);

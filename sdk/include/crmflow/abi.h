@@ -20,7 +20,7 @@
  *    not change after create() returns; per-call state lives on the stack of the call.
  *  - Plugins are never unloaded while the host runs.
  *
- * The part between the FROZEN markers is ABI v1 (1.0, with 1.1 and 1.2 appended). Its text is
+ * The part between the FROZEN markers is ABI v1 (1.0, with 1.1 to 1.4 appended). Its text is
  * hashed by the ABI guard test (tests/abi): changing it fails CI until the change is made
  * deliberately. tests/abi/v1.0 keeps the 1.0 header as released; plugins built against it
  * keep loading.
@@ -54,7 +54,7 @@
 /* ==== BEGIN FROZEN ABI v1 ==== */
 
 #define CRMFLOW_ABI_MAJOR 1
-#define CRMFLOW_ABI_MINOR 3
+#define CRMFLOW_ABI_MINOR 4
 #define CRMFLOW_ENTRY_POINT "crmflow_plugin_query"
 
 /* Status codes returned across the ABI. Anything but CRMFLOW_OK comes with a message
@@ -213,7 +213,41 @@ typedef struct crmflow_host_api {
    * the call runs inside an event (a database action). */
   int32_t (*job_key)(crmflow_call* call, crmflow_str* out);
 
-  /* Later minors append services here: emit events, schedule jobs. */
+  /* ---- v1.4: time triggers. Only a trigger's tick() may call these (the rest of the time
+   * conversions work in any call). Times are text "YYYY-MM-DD HH:MM:SS". ---- */
+
+  /* The window of this tick: firings due in (*since, *until] are this tick's. *until is the
+   * tick's "now" (the host's clock); *since the previous tick of this trigger that
+   * completed, or the same as *until on the trigger's first tick (nothing before a trigger
+   * existed is due). After a downtime the window spans it, so a trigger can catch up. */
+  int32_t (*tick_window)(crmflow_call* call, crmflow_str* since, crmflow_str* until);
+
+  /* UTC → the wall-clock time of the host's configured time zone. */
+  int32_t (*local_time)(crmflow_call* call, crmflow_str utc, crmflow_str* out);
+
+  /* Wall-clock time of the configured zone → UTC. A time that does not exist (skipped by a
+   * daylight-saving change) gives the instant the change happened; a time that exists twice
+   * gives the earlier instant. */
+  int32_t (*utc_time)(crmflow_call* call, crmflow_str local, crmflow_str* out);
+
+  /* Asks the host to fire the trigger's workflow for records of its module chosen by a
+   * declarative request (JSON object text; the host builds the SQL from the module map):
+   *   {"select": "all", "key": K}            every record
+   *   {"select": "quiet", "since": T, "activities": [modules]}
+   *        records with no activity (records of the module map's activity modules linked to
+   *        the record) after T, nor created after T; the key is the start of the quiet spell
+   *   {"select": "due", "field": F, "offset": {"amount": N, "unit": CRMFLOW_UNIT_*},
+   *    "at": "HH:MM", "every": "once" | "year"}
+   *        records whose date field F (a DATE at local time "at", or a DATETIME) plus the
+   *        offset (each anniversary of it, with "every": "year") falls in the tick's window;
+   *        the key is that due time
+   * plus, in each, "filter": {field: value or [values] or null}, fields of the module equal
+   * to one of the values. A record fires once per key (the firing ledger), however often it
+   * is asked and by how many hosts. *out_count receives the number of new firings.
+   * CRMFLOW_ERROR with a message naming the member for a request the host cannot serve. */
+  int32_t (*fire)(crmflow_call* call, crmflow_str request_json, uint64_t* out_count);
+
+  /* Later minors append services here. */
 } crmflow_host_api;
 
 /* v1.3: how render() escapes placeholder values. */

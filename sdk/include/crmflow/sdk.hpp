@@ -226,6 +226,48 @@ class Call {
     return text_of(api_->job_key);
   }
 
+  // ---- Time triggers (ABI 1.4) ----
+
+  struct Window {
+    std::string since;  // UTC; the previous completed tick (== until on the first tick)
+    std::string until;  // UTC; this tick's "now"
+  };
+
+  // Triggers, in tick(): the window whose due firings are this tick's, (since, until].
+  Window tick_window() const {
+    require(offsetof(crmflow_host_api, tick_window), "tick_window");
+    crmflow_str since{}, until{};
+    check(api_->tick_window(call_, &since, &until));
+    return {std::string(to_view(since)), std::string(to_view(until))};
+  }
+
+  // UTC text → wall-clock text of the host's time zone, both "YYYY-MM-DD HH:MM:SS".
+  std::string local_time(std::string_view utc) const {
+    require(offsetof(crmflow_host_api, local_time), "local_time");
+    crmflow_str out{};
+    check(api_->local_time(call_, to_str(utc), &out));
+    return std::string(to_view(out));
+  }
+
+  // Wall-clock text of the host's time zone → UTC text (a skipped time: the instant of the
+  // change; a repeated time: the earlier instant).
+  std::string utc_time(std::string_view local) const {
+    require(offsetof(crmflow_host_api, utc_time), "utc_time");
+    crmflow_str out{};
+    check(api_->utc_time(call_, to_str(local), &out));
+    return std::string(to_view(out));
+  }
+
+  // Triggers, in tick(): fires the workflow for the records the request selects (see abi.h
+  // fire); returns how many fired for the first time. Throws Error with the host's message.
+  uint64_t fire(const Json& request) const {
+    require(offsetof(crmflow_host_api, fire), "fire");
+    const std::string text = request.dump();
+    uint64_t count = 0;
+    check(api_->fire(call_, to_str(text), &count));
+    return count;
+  }
+
   const crmflow_host_api* api() const noexcept { return api_; }
   crmflow_call* raw() const noexcept { return call_; }
 
@@ -318,6 +360,42 @@ inline Json render_field_values(const Call& call, const Json& values, const std:
     }
   }
   return out;
+}
+
+// The JSON Schema of a trigger's "filter" parameter, for a trigger's params_schema: fields of
+// the workflow's module, each equal to a value or to one of a list of values (null: empty).
+#define CRMFLOW_SDK_FILTER_SCHEMA                                                         \
+  R"({"type": "object", "additionalProperties": {"anyOf": [                           )"  \
+  R"({"type": ["string", "number", "boolean", "null"]},                               )"  \
+  R"({"type": "array", "minItems": 1,                                                  )" \
+  R"("items": {"type": ["string", "number", "boolean", "null"]}}]}})"
+
+// "-30d", "2h", "15min", "1y": a signed amount and a unit (min h d w m y) as
+// {"amount": N, "unit": CRMFLOW_UNIT_*}, the form fire() takes; throws Error naming `name`.
+inline Json parse_offset(const std::string& text, const std::string& name) {
+  static constexpr std::pair<std::string_view, uint32_t> kUnits[] = {
+      {"min", CRMFLOW_UNIT_MINUTE}, {"h", CRMFLOW_UNIT_HOUR},  {"d", CRMFLOW_UNIT_DAY},
+      {"w", CRMFLOW_UNIT_WEEK},     {"m", CRMFLOW_UNIT_MONTH}, {"y", CRMFLOW_UNIT_YEAR}};
+  size_t pos = 0;
+  const bool negative = !text.empty() && text[0] == '-';
+  if (!text.empty() && (text[0] == '-' || text[0] == '+')) pos = 1;
+  const size_t digits_start = pos;
+  long long amount = 0;
+  while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9' && pos - digits_start < 6) {
+    amount = amount * 10 + (text[pos] - '0');
+    ++pos;
+  }
+  const std::string_view unit = std::string_view(text).substr(pos);
+  if (pos > digits_start) {
+    for (const auto& [unit_name, unit_code] : kUnits) {
+      if (unit == unit_name)
+        return Json{{"amount", negative ? -amount : amount}, {"unit", unit_code}};
+    }
+  }
+  throw Error("parameters: '" + name +
+              "' must be a signed amount and a unit (min, h, d, w, m, y), "
+              "e.g. -30d; got '" +
+              text + "'");
 }
 
 // Base classes of the three component kinds. A component's constructor takes the parsed

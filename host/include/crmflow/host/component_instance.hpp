@@ -13,6 +13,8 @@
 
 namespace crmflow {
 
+struct TickCall;
+
 // Why an action failed: the plugin's status (CRMFLOW_*) and the message naming the
 // component and the record.
 struct ActionFailure {
@@ -45,6 +47,13 @@ class ComponentInstance {
                                          RecordEffects* effects = nullptr,
                                          std::string_view run_as = {},
                                          std::string_view job_key = {}) const;
+
+  // Triggers only: one tick for the workflow's `module`; `tick` holds the window and
+  // carries out the trigger's fire requests. The error names the component and carries the
+  // plugin's message; an exception a fire request raised (a database error) is rethrown
+  // here, after the plugin returned.
+  std::expected<void, std::string> tick(std::string_view module, TickCall& tick,
+                                        std::chrono::steady_clock::time_point deadline) const;
 
   const Component& component() const noexcept { return component_; }
 

@@ -52,6 +52,12 @@ struct JobSettings {
   unsigned backoff_cap_seconds = 3600;
 };
 
+// Time triggers (trigger_ticks.hpp).
+struct TriggerSettings {
+  unsigned tick_seconds = 60;             // a trigger ticks at most this often, across hosts
+  unsigned max_firings_per_tick = 10000;  // per trigger and tick; the rest on the next tick
+};
+
 struct CaptureSettings {
   bool auto_repair = false;          // reinstall drifted or missing triggers without being asked
   unsigned drift_check_seconds = 2;  // a drifted trigger fails the CRM's saves until repaired
@@ -78,9 +84,9 @@ struct HostConfig {
   CaptureSettings capture;
   RetentionSettings retention;
   JobSettings jobs;
-  int clock_offset_seconds = 0;
-  std::string time_zone = "UTC";  // IANA name: calendar steps and "today" happen here  // "now" =
-                                  // the database's UTC_TIMESTAMP() + this (tests, demo)
+  TriggerSettings triggers;
+  int clock_offset_seconds = 0;   // "now" = the database's UTC_TIMESTAMP() + this (tests, demo)
+  std::string time_zone = "UTC";  // IANA name: calendar steps, "today" and schedules happen here
 };
 
 // Reads and validates a host config. Relative plugin directories are resolved against the

@@ -38,7 +38,7 @@ struct Event {
   uint64_t id = 0;
   std::string module;
   std::string record_id;
-  std::string kind;  // "saved" or "deleted"
+  std::string kind;  // "saved", "deleted", or "timer" (a time trigger's firing)
   bool is_new = false;
   std::optional<RecordImage> old_image;
   std::optional<RecordImage> new_image;
@@ -47,6 +47,8 @@ struct Event {
   int depth = 0;
   uint64_t fence = 0;
   int attempts = 0;
+  std::string workflow_id;  // a firing: the one workflow it is for
+  std::string firing_key;   // a firing: which due time or quiet spell
 };
 
 // Parses an image column (a JSON object of column → value); numbers keep their text.
@@ -91,7 +93,9 @@ class Engine {
                     RecordEffects& writer);
   // Writes a job for the workflow's action `index` (delayed, or with external effects) into
   // the event's transaction.
-  void schedule(const Workflow& w, size_t index, const Event& event, const std::string& run_as);
+  // `record_now` is the record as the workflow judged it (a firing's image).
+  void schedule(const Workflow& w, size_t index, const Event& event, const RecordImage& record_now,
+                const std::string& run_as);
 
   soci::session& db_;
   const ModuleMap& map_;

@@ -40,4 +40,12 @@ std::string format_utc(SysSeconds time);
 // date column (a day of the users' calendar, not a UTC instant).
 std::string format_local_date(SysSeconds time);
 
+// "YYYY-MM-DD HH:MM:SS": the wall-clock time `time` shows in the configured zone.
+std::string format_local(SysSeconds time);
+
+// A wall-clock time of the configured zone ("YYYY-MM-DD[ HH:MM[:SS]]") as UTC: a time a
+// daylight-saving change skipped gives the instant of the change, a time it repeated the
+// earlier instant. An error for text that is no such time.
+std::expected<SysSeconds, std::string> parse_local(std::string_view text);
+
 }  // namespace crmflow

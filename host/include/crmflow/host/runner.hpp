@@ -17,7 +17,7 @@ class session;
 
 namespace crmflow {
 
-// The modules whose tables are captured: those the active workflows are about.
+// The modules whose tables are captured: those the active saved/deleted workflows are about.
 std::vector<const Module*> watched_modules(const ModuleMap& map,
                                            const std::vector<Workflow>& workflows);
 

@@ -17,7 +17,9 @@
 
 namespace crmflow {
 
-enum class TriggerKind { saved, deleted };
+// saved/deleted: a captured change of a record. timer: a time trigger plugin's firing
+// (inactivity, date_reached, schedule), an event for the workflow's own trigger only.
+enum class TriggerKind { saved, deleted, timer };
 enum class AppliesTo { new_records, new_and_existing };
 // every_save: each save while the conditions hold (1CRM's behaviour). on_change: only the
 // save that makes them hold — the old image fails them, the new one passes.
@@ -61,6 +63,9 @@ struct Workflow {
   bool active = true;
   std::string module;
   TriggerKind trigger = TriggerKind::saved;
+  // TriggerKind::timer: the trigger component created with its parameters, ticked by the
+  // host's scheduler (trigger_ticks.hpp) for the workflow's module.
+  std::shared_ptr<const ComponentInstance> timer;
   AppliesTo applies_to = AppliesTo::new_and_existing;
   FireMode fire = FireMode::every_save;
   RunAs run_as;
@@ -81,7 +86,8 @@ std::expected<bool, std::string> evaluate(const ConditionNode& node, const Recor
 // Reads every *.json file of `dir` (sorted by name). Each problem names the file and JSON
 // path; all problems are reported at once. Conditions and actions are created through the
 // registry (a leaf {"field","op","value"} is the compare plugin). With a map, modules and
-// fields are checked against it (its columns, when introspected).
+// fields are checked against it (its columns, when introspected); a time trigger then ticks
+// once without effect (a dry run over the past year) so its requests are checked too.
 std::expected<std::vector<Workflow>, std::vector<std::string>> load_workflows(
     const std::filesystem::path& dir, const PluginRegistry& plugins, const ModuleMap* map);
 

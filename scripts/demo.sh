@@ -29,7 +29,8 @@ echo "demo: loading the demo CRM database into '$CRMFLOW_DB_NAME'"
 scripts/mariadb.sh sql "$CRMFLOW_DB_NAME" < config/demo/1crm-demo.sql
 # A fresh demo: crmflow's own tables from an earlier run go too.
 scripts/mariadb.sh sql "$CRMFLOW_DB_NAME" \
-  -e "DROP TABLE IF EXISTS crmflow_event, crmflow_event_quarantine, crmflow_run"
+  -e "DROP TABLE IF EXISTS crmflow_event, crmflow_event_quarantine, crmflow_run, crmflow_job,
+      crmflow_alert, crmflow_tick, crmflow_firing"
 
 crmflow=(build/host/crmflow --config config/crmflow.json)
 echo "demo: the enabled plugins"
@@ -52,6 +53,11 @@ done
 echo "demo: the task crmflow created, linked to the contract and assigned to the user"
 sql -t -e "SELECT name, parent_type, parent_id, assigned_user_id, date_entered FROM tasks
            WHERE name = 'Reporting'"
+echo "demo: the open leads nobody has touched for two weeks got a follow-up task (inactivity trigger)"
+sql -t -e "SELECT l.first_name, l.last_name, l.status, t.name AS task, t.assigned_user_id
+           FROM tasks t JOIN leads l ON l.id = t.parent_id AND t.parent_type = 'Leads'
+           WHERE t.name = 'Follow-up'"
+"${crmflow[@]}" triggers
 echo "demo: the audit"
 sql -t -e "SELECT event_id, workflow_id, outcome, reason, actions_run, duration_us FROM crmflow_run"
 

@@ -192,13 +192,16 @@ void read_retention(const json& root, RetentionSettings& retention, JsonProblems
   if (it == root.end()) return;
   if (!it->is_object()) return problems.add("retention", "expected an object");
   reject_unknown_keys(*it, "retention",
-                      {"audit_days", "job_days", "batch_size", "interval_seconds"}, problems);
+                      {"audit_days", "job_days", "firing_days", "batch_size", "interval_seconds"},
+                      problems);
   read(*it, "audit_days", "retention", retention.audit_days, problems);
   read(*it, "job_days", "retention", retention.job_days, problems);
+  read(*it, "firing_days", "retention", retention.firing_days, problems);
   read(*it, "batch_size", "retention", retention.batch_size, problems);
   read(*it, "interval_seconds", "retention", retention.interval_seconds, problems);
   if (retention.audit_days == 0) problems.add("retention.audit_days", "must be at least 1");
   if (retention.job_days == 0) problems.add("retention.job_days", "must be at least 1");
+  if (retention.firing_days == 0) problems.add("retention.firing_days", "must be at least 1");
   if (retention.batch_size == 0) problems.add("retention.batch_size", "must be at least 1");
   if (retention.interval_seconds == 0) {
     problems.add("retention.interval_seconds", "must be at least 1");

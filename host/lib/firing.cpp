@@ -152,6 +152,49 @@ void queue_events(soci::session& db, const FiringTarget& target, long long after
       soci::use(target.trigger_id), soci::use(after);
 }
 
+// The statement as text (values inlined, for reading only) and the database's plan of it.
+std::vector<std::string> explain(soci::session& db, BoundQuery& query) {
+  std::string shown = query.sql;
+  for (size_t i = query.values.size(); i-- > 0;) {
+    const std::string name = fmt::format(":v{}", i);
+    for (size_t at = shown.find(name); at != std::string::npos; at = shown.find(name, at)) {
+      shown.replace(at, name.size(), "'" + query.values[i] + "'");
+    }
+  }
+  std::vector<std::string> plan{shown};
+  BoundQuery explained{"EXPLAIN " + query.sql, query.values};
+  soci::row row;
+  soci::statement statement(db);
+  statement.alloc();
+  statement.prepare(explained.sql);
+  statement.exchange(soci::into(row));
+  bind_values(statement, explained);
+  statement.define_and_bind();
+  statement.execute(false);
+  while (statement.fetch()) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      const soci::column_properties& column = row.get_properties(i);
+      std::string value = "NULL";
+      if (row.get_indicator(i) == soci::i_ok) {
+        switch (column.get_data_type()) {
+          case soci::dt_string: value = row.get<std::string>(i); break;
+          case soci::dt_integer: value = std::to_string(row.get<int>(i)); break;
+          case soci::dt_long_long: value = std::to_string(row.get<long long>(i)); break;
+          case soci::dt_unsigned_long_long:
+            value = std::to_string(row.get<unsigned long long>(i));
+            break;
+          case soci::dt_double: value = fmt::format("{}", row.get<double>(i)); break;
+          default: value = "?"; break;
+        }
+      }
+      line += fmt::format("{}{}={}", line.empty() ? "" : " ", column.get_name(), value);
+    }
+    plan.push_back(std::move(line));
+  }
+  return plan;
+}
+
 // INSERT ... SELECT into the ledger for a selection whose SELECT list yields (record id,
 // key) as `rid` and `firing_key`, leaving out what already fired, then the events.
 FireOutcome insert_firings(soci::session& db, const FiringTarget& target, BoundQuery& query,
@@ -165,9 +208,17 @@ FireOutcome insert_firings(soci::session& db, const FiringTarget& target, BoundQ
       "f.record_id = q.rid AND f.firing_key = q.firing_key) ORDER BY q.rid LIMIT {}",
       trigger, query.bind(target.module->name), query.bind(format_utc(target.until)), keyed_select,
       trigger, target.limit);
+  if (target.explain) {
+    FireOutcome outcome;
+    outcome.plan = explain(db, query);
+    return outcome;
+  }
   const long long fired = execute(db, query);
   if (fired > 0) queue_events(db, target, before);
-  return {static_cast<uint64_t>(fired), static_cast<size_t>(fired) >= target.limit};
+  FireOutcome outcome;
+  outcome.fired = static_cast<uint64_t>(fired);
+  outcome.truncated = static_cast<size_t>(fired) >= target.limit;
+  return outcome;
 }
 
 // ---- "all": every record, one key ----
@@ -437,6 +488,10 @@ std::expected<FireOutcome, std::string> fire_due(soci::session* db, const Firing
     query.sql = fmt::format("SELECT {}, DATE_FORMAT({}, {}) {} AND {} > {} ORDER BY {} LIMIT {}",
                             selection->id(), column, kKeyFormat, selection->from_where(),
                             selection->id(), after, selection->id(), kPage);
+    if (target.explain) {
+      outcome.plan = explain(*db, query);
+      return outcome;
+    }
     std::vector<std::pair<std::string, std::string>> due;  // record id, due time
     size_t rows = 0;
     {

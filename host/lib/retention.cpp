@@ -3,6 +3,7 @@
 #include <soci/soci.h>
 
 #include <string>
+#include <vector>
 
 #include "crmflow/host/host_clock.hpp"
 
@@ -44,6 +45,30 @@ size_t prune_finished_jobs(soci::session& db, unsigned days, unsigned batch_size
                            "DELETE FROM crmflow_job WHERE state IN ('done', 'skipped', "
                            "'cancelled') AND finished_at < :cutoff ORDER BY finished_at LIMIT :n",
                            cutoff, batch_size, max_batches);
+}
+
+size_t prune_firings(soci::session& db, unsigned days, unsigned batch_size, unsigned max_batches) {
+  const std::string cutoff = format_utc(now() - std::chrono::days(days));
+  size_t pruned = 0;
+  for (unsigned i = 0; i < max_batches; ++i) {
+    // MySQL cannot DELETE from a table its own subquery reads: the ids first.
+    std::vector<long long> ids(batch_size);
+    db << "SELECT f.id FROM crmflow_firing f WHERE f.fired_at < :cutoff AND EXISTS (SELECT 1 "
+          "FROM crmflow_firing g WHERE g.trigger_id = f.trigger_id AND g.record_id = f.record_id "
+          "AND g.id > f.id) ORDER BY f.id LIMIT :n",
+        soci::use(cutoff), soci::use(batch_size), soci::into(ids);
+    // SOCI leaves the vector as it was when no row came back: count what the DELETE did.
+    if (ids.empty()) break;
+    std::string list;
+    for (const long long id : ids) list += (list.empty() ? "" : ", ") + std::to_string(id);
+    soci::statement remove =
+        (db.prepare << "DELETE FROM crmflow_firing WHERE id IN (" + list + ")");
+    remove.execute(true);
+    const auto deleted = static_cast<size_t>(remove.get_affected_rows());
+    pruned += deleted;
+    if (deleted < batch_size) break;
+  }
+  return pruned;
 }
 
 }  // namespace crmflow

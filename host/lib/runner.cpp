@@ -182,6 +182,10 @@ int Runner::run() {
         if (jobs_pruned > 0) {
           spdlog::info("pruned {} jobs finished more than {} days ago", jobs_pruned, r.job_days);
         }
+        const size_t firings_pruned = prune_firings(*db_, r.firing_days, r.batch_size, 20);
+        if (firings_pruned > 0) {
+          spdlog::info("pruned {} firings older than {} days", firings_pruned, r.firing_days);
+        }
         next_prune = Clock::now() + std::chrono::seconds(r.interval_seconds);
       }
       size_t fired = 0;

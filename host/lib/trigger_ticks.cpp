@@ -90,4 +90,34 @@ size_t TriggerTicks::tick(const Workflow& w) {
   return total.fired;
 }
 
+std::expected<std::vector<std::string>, std::string> TriggerTicks::explain(const Workflow& w) {
+  const Module* module = map_.find(w.module);
+  if (module == nullptr || !w.timer) return std::unexpected("not a time trigger of a known module");
+  const SysSeconds until = now();
+  SysSeconds since = until - std::chrono::days(1);
+  std::string last_text;
+  soci::indicator last_ind = soci::i_null;
+  db_ << "SELECT DATE_FORMAT(MAX(last_tick_at), '%Y-%m-%d %H:%i:%s') FROM crmflow_tick "
+         "WHERE trigger_id = :t",
+      soci::use(w.id), soci::into(last_text, last_ind);
+  if (last_ind == soci::i_ok) {
+    if (const auto last = parse_utc(last_text); last && *last < until) since = *last;
+  }
+  FiringTarget target{&map_, module, w.id, since, until};
+  target.limit = options_.max_firings;
+  target.explain = true;
+  std::vector<std::string> plans;
+  TickCall call{format_utc(since), format_utc(until), nullptr};
+  call.fire = [&](const nlohmann::json& request) -> std::expected<uint64_t, std::string> {
+    auto outcome = fire(&db_, target, request);
+    if (!outcome) return std::unexpected(outcome.error());
+    plans.insert(plans.end(), outcome->plan.begin(), outcome->plan.end());
+    return 0;
+  };
+  const auto ticked =
+      w.timer->tick(module->name, call, std::chrono::steady_clock::now() + options_.call_deadline);
+  if (!ticked) return std::unexpected(ticked.error());
+  return plans;
+}
+
 }  // namespace crmflow

@@ -55,6 +55,9 @@ int check_command(const GlobalOptions& options);
 int run_command(const GlobalOptions& options, bool once);
 int capture_command(const GlobalOptions& options, const std::string& action);
 int status_command(const GlobalOptions& options);
+// The time triggers: last tick, firings; with `explain`, the statements their next tick runs
+// and the database's plans of them.
+int triggers_command(const GlobalOptions& options, bool explain);
 
 struct RunsOptions {
   std::string record;    // only this record's runs; empty: all

@@ -56,6 +56,12 @@ int main(int argc, char** argv) {
   auto* status = app.add_subcommand(
       "status", "Show the event backlog, the age of the oldest pending event, quarantined events");
 
+  bool explain = false;
+  auto* triggers = app.add_subcommand(
+      "triggers", "The time triggers (inactivity, date_reached, schedule): last tick, firings");
+  triggers->add_flag("--explain", explain,
+                     "Also print the query each trigger's next tick runs and its plan");
+
   RunsOptions runs_options;
   auto* runs = app.add_subcommand(
       "runs", "The audit: what each workflow did with each event, or why it did not run");
@@ -117,6 +123,7 @@ int main(int argc, char** argv) {
   if (capture->parsed()) return capture_command(global, capture_action);
   if (status->parsed()) return status_command(global);
   if (runs->parsed()) return runs_command(global, runs_options);
+  if (triggers->parsed()) return triggers_command(global, explain);
   if (alerts->parsed()) return alerts_command(global, alerts_options);
   if (jobs->parsed()) return jobs_command(global, jobs_options);
   if (retry->parsed()) return job_action_command(global, "retry", job_id);

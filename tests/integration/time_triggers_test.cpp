@@ -7,9 +7,11 @@
 
 #include <atomic>
 #include <thread>
+#include <tuple>
 
 #include "crmflow/host/engine.hpp"
 #include "crmflow/host/host_clock.hpp"
+#include "crmflow/host/retention.hpp"
 #include "crmflow/host/trigger_ticks.hpp"
 #include "crmflow/host/workflow.hpp"
 #include "db_fixture.hpp"
@@ -287,4 +289,20 @@ BOOST_AUTO_TEST_CASE(check_rejects_a_trigger_request_the_schema_cannot_serve) {
                  "trigger.params: trigger 'date_reached' failed on Leads: "
                  "status 1: field: Leads.status is a varchar, not a date") != std::string::npos,
              loaded.error().front());
+}
+
+BOOST_AUTO_TEST_CASE(retention_prunes_old_firings_but_keeps_each_records_newest) {
+  testing::DbFixture fixture;
+  soci::session& db = fixture.db();
+  for (const auto& [record, key, days_ago] :
+       {std::tuple{"r1", "a", 100}, {"r1", "b", 95}, {"r1", "c", 10}, {"r2", "a", 100}}) {
+    db << "INSERT INTO crmflow_firing (trigger_id, module, record_id, firing_key, fired_at) "
+          "VALUES ('t', 'Leads', :r, :k, TIMESTAMPADD(DAY, -:d, UTC_TIMESTAMP()))",
+        soci::use(std::string(record)), soci::use(std::string(key)), soci::use(days_ago);
+  }
+  BOOST_TEST(prune_firings(db, 90, 1, 10) == 2u, "r1's a and b, one per batch");
+  std::vector<std::string> left(10);
+  db << "SELECT CONCAT(record_id, ':', firing_key) FROM crmflow_firing ORDER BY id",
+      soci::into(left);
+  BOOST_TEST(left == (std::vector<std::string>{"r1:c", "r2:a"}));
 }

@@ -65,8 +65,9 @@ struct CaptureSettings {
 };
 
 struct RetentionSettings {
-  unsigned audit_days = 30;  // crmflow_run rows older than this are pruned
-  unsigned job_days = 30;    // jobs finished (not dead) longer ago than this are pruned
+  unsigned audit_days = 30;   // crmflow_run rows older than this are pruned
+  unsigned job_days = 30;     // jobs finished (not dead) longer ago than this are pruned
+  unsigned firing_days = 90;  // the firing ledger beyond each record's newest firing
   unsigned batch_size = 500;
   unsigned interval_seconds = 60;  // how often the host prunes
 };

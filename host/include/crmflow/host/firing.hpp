@@ -8,6 +8,7 @@
 #include <expected>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "crmflow/host/host_clock.hpp"
 #include "crmflow/host/module_map.hpp"
@@ -27,11 +28,15 @@ struct FiringTarget {
   SysSeconds until;
   size_t limit = 10000;  // new firings per request at most; the rest wait for the next tick
   bool dry_run = false;  // crmflow check: validate the request, read and write nothing
+  bool explain = false;  // write nothing: FireOutcome::plan gets the statement and its plan
 };
 
 struct FireOutcome {
   uint64_t fired = 0;      // records that fired for the first time with their key
   bool truncated = false;  // the limit was reached: more may be due
+  // With FiringTarget::explain: the statement that selects the records, then the database's
+  // EXPLAIN of it, a line per row ("table=t type=ref key=... rows=... Extra").
+  std::vector<std::string> plan;
 };
 
 // Validates the request against the module map (every problem names its member, e.g.

@@ -1,5 +1,5 @@
-// Housekeeping: audit rows and finished jobs older than the retention are pruned in small
-// batches.
+// Housekeeping: audit rows, finished jobs and old firings beyond the retention are pruned in
+// small batches.
 #pragma once
 
 #include <cstddef>
@@ -21,5 +21,11 @@ size_t prune_audit(soci::session& db, unsigned days, unsigned batch_size, unsign
 // and retry or cancel them. Returns the number of jobs deleted.
 size_t prune_finished_jobs(soci::session& db, unsigned days, unsigned batch_size,
                            unsigned max_batches);
+
+// Deletes ledger rows (crmflow_firing) fired more than `days` before crmflow's clock says
+// now, except the newest of each trigger and record: an inactivity trigger needs it to know
+// the record's current quiet spell fired; older keys lie behind every trigger's window.
+// In batches as prune_audit does; returns the number of rows deleted.
+size_t prune_firings(soci::session& db, unsigned days, unsigned batch_size, unsigned max_batches);
 
 }  // namespace crmflow

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <expected>
 #include <functional>
 #include <string>
 #include <vector>
@@ -39,6 +40,11 @@ class TriggerTicks {
   // rolled back without stopping the others; a trigger another host is ticking is passed
   // over. Connection errors propagate (the caller reconnects).
   size_t step();
+
+  // What the workflow's trigger would ask on a tick now: each statement that selects the
+  // records, then the database's plan of it (EXPLAIN). Nothing is written; the trigger's
+  // window is its real one (a day when it never ticked). The error is the trigger's.
+  std::expected<std::vector<std::string>, std::string> explain(const Workflow& w);
 
  private:
   size_t tick(const Workflow& w);

@@ -11,7 +11,8 @@ mkdir "$work/workflows"
 config() {  # config <workflows dir>
   cat > "$work/config.json" <<JSON
 {"plugin_dirs": ["$plugin_dir"],
- "plugins": {"compare": {}, "changes": {}, "create_record": {}, "update_record": {}},
+ "plugins": {"compare": {}, "changes": {}, "create_record": {}, "update_record": {},
+             "inactivity": {}, "date_reached": {}, "schedule": {}},
  "module_map": "$repo/config/crm/1crm.json", "workflows": "$1"}
 JSON
 }
@@ -99,6 +100,22 @@ wf 18-parameter-type.json <<'JSON'
  "actions": [{"plugin": "create_record", "params": {"module": "Tasks", "fields": {"name": "x"},
                                                     "link": "yes", "feilds": {}}}]}
 JSON
+wf 23-trigger-field-no-date.json <<JSON
+{"id": "trigger-field-no-date", "module": "ServiceSubcontracts",
+ "trigger": {"plugin": "date_reached", "params": {"field": "status", "offset": "-30d"}}, $task}
+JSON
+wf 24-trigger-on-change.json <<JSON
+{"id": "trigger-on-change", "module": "Leads", "fire": "on_change",
+ "trigger": {"plugin": "inactivity", "params": {"days": 14}}, $task}
+JSON
+wf 25-bad-cron.json <<JSON
+{"id": "bad-cron", "module": "Cases",
+ "trigger": {"plugin": "schedule", "params": {"cron": "61 8 * * *"}}, $task}
+JSON
+wf 26-trigger-filter.json <<JSON
+{"id": "trigger-filter", "module": "Leads",
+ "trigger": {"plugin": "inactivity", "params": {"days": 14, "filter": {"stauts": "New"}}}, $task}
+JSON
 
 status=0
 "$crmflow" --config "$work/config.json" check >"$work/out" 2>"$work/err" || status=$?
@@ -131,9 +148,14 @@ expect 22-bad-placeholder.json "workflow bad-placeholder: actions[0].params.fiel
 expect 22-bad-placeholder.json "workflow bad-placeholder: actions[0].params.fields.description: malformed template"
 expect 18-parameter-type.json "workflow parameter-type: actions[0].params.link: expected a boolean, got a string"
 expect 18-parameter-type.json "workflow parameter-type: actions[0].params.feilds: unknown parameter 'feilds'; expected one of: module, fields, link"
+expect 23-trigger-field-no-date.json "workflow trigger-field-no-date: trigger.params: trigger 'date_reached' failed on ServiceSubcontracts: status 1: field: ServiceSubcontracts.status is a varchar, not a date"
+expect 24-trigger-on-change.json "workflow trigger-on-change: fire: on_change compares a save's old and new values; a time trigger fires once per due time anyway"
+expect 25-bad-cron.json "workflow bad-cron: trigger: "
+expect 25-bad-cron.json "minute field '61' is out of range 0-59"
+expect 26-trigger-filter.json "workflow trigger-filter: trigger.params: trigger 'inactivity' failed on Leads: status 1: filter.stauts: Leads has no field 'stauts'"
 grep -q "problems found" "$work/err" || fail "no count of problems"
 count=$(grep -c '^error: ' "$work/err")
-[ "$count" -ge 23 ] || fail "expected at least 23 problems at once, found $count"
+[ "$count" -ge 27 ] || fail "expected at least 27 problems at once, found $count"
 
 # The host refuses to start on them.
 status=0

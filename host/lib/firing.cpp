@@ -26,6 +26,9 @@ constexpr size_t kMaxPages = 1000;
 // 28 February) move a due time by less; the exact check happens per row.
 constexpr auto kDueMargin = std::chrono::days(4);
 
+// More records than any CRM module holds: the bound on a selection before the ledger check.
+constexpr unsigned long long kMaxSelected = 1000000000ULL;
+
 constexpr const char* kKeyFormat = "'%Y-%m-%d %H:%i:%s'";
 
 std::expected<void, std::string> expect_members(const Json& request,
@@ -201,13 +204,17 @@ FireOutcome insert_firings(soci::session& db, const FiringTarget& target, BoundQ
                            const std::string& keyed_select) {
   const long long before = last_firing_id(db, target.trigger_id);
   const std::string trigger = query.bind(target.trigger_id);
+  // The LIMIT keeps the selection a derived table of its own (MySQL and MariaDB merge one
+  // without it): merged, the ledger check would come first and compute every record's key —
+  // for the inactivity selection, five correlated MAX() per record — instead of only the
+  // selected records' (bench/: 19 s against 6 s over 100,000 leads).
   query.sql = fmt::format(
       "INSERT INTO crmflow_firing (trigger_id, module, record_id, firing_key, fired_at) "
-      "SELECT {}, {}, q.rid, q.firing_key, {} FROM ({}) q "
+      "SELECT {}, {}, q.rid, q.firing_key, {} FROM ({} LIMIT {}) q "
       "WHERE NOT EXISTS (SELECT 1 FROM crmflow_firing f WHERE f.trigger_id = {} AND "
       "f.record_id = q.rid AND f.firing_key = q.firing_key) ORDER BY q.rid LIMIT {}",
       trigger, query.bind(target.module->name), query.bind(format_utc(target.until)), keyed_select,
-      trigger, target.limit);
+      kMaxSelected, trigger, target.limit);
   if (target.explain) {
     FireOutcome outcome;
     outcome.plan = explain(db, query);

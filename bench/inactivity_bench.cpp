@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <exception>
 #include <filesystem>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -129,6 +130,14 @@ std::string batch_rows(long long first, long long rows) {
   return fmt::format("(SELECT s.n + {} AS n FROM bench_seq s WHERE s.n < {}) g", first, rows);
 }
 
+// Calls `insert` with the numbers table of each batch of kBatch rows (batch_rows) for rows
+// 1 .. total, so every statement stays bounded.
+void in_batches(long long total, const std::function<void(const std::string&)>& insert) {
+  for (long long first = 1; first <= total; first += kBatch) {
+    insert(batch_rows(first, std::min(kBatch, total - first + 1)));
+  }
+}
+
 std::string lead_id(const std::string& number) {
   return fmt::format("CONCAT('bench-lead-', LPAD({}, 25, '0'))", number);
 }
@@ -157,16 +166,15 @@ void insert_leads(soci::session& db, long long total) {
       "'Assigned', 'Assigned', 'Assigned', 'In Process', 'In Process', 'In Process', "
       "'In Process', 'In Process', 'In Process', 'Converted', 'Converted', 'Dead')",
       hashed("status", 20));
-  for (long long first = 1; first <= total; first += kBatch) {
-    const long long rows = std::min(kBatch, total - first + 1);
+  in_batches(total, [&](const std::string& numbers) {
     db << fmt::format(
         "INSERT INTO leads (id, date_entered, date_modified, created_by, modified_user_id, "
         "assigned_user_id, deleted, first_name, last_name, status, lead_source) "
         "SELECT {}, {}, {}, '1', '1', ELT(1 + g.n % 2, 'usr00002-0000-4000-8000-000000000000', "
         "'usr00003-0000-4000-8000-000000000000'), 0, 'Bench', CONCAT('Lead ', g.n), {}, 'Web' "
         "FROM {}",
-        lead_id("g.n"), entered, entered, status, batch_rows(first, rows));
-  }
+        lead_id("g.n"), entered, entered, status, numbers);
+  });
 }
 
 // Activities 1 .. total of one table, each with a lead picked at random, changed at a random
@@ -178,15 +186,14 @@ void insert_activities(soci::session& db, const ActivityTable& a, long long tota
       fmt::format("TIMESTAMPADD(SECOND, -{}, UTC_TIMESTAMP())", hashed(table + "-age", 60 * kDay));
   const std::string parent = lead_id("1 + " + hashed(table + "-parent", leads));
   const size_t digits = kIdLength - std::string_view(a.id_prefix).size();
-  for (long long first = 1; first <= total; first += kBatch) {
-    const long long rows = std::min(kBatch, total - first + 1);
+  in_batches(total, [&](const std::string& numbers) {
     db << fmt::format(
         "INSERT INTO {} (id, name, date_entered, date_modified, created_by, modified_user_id, "
         "assigned_user_id, deleted, parent_type, parent_id) "
         "SELECT CONCAT('{}', LPAD(g.n, {}, '0')), '{}', {}, {}, '1', '1', "
         "'usr00002-0000-4000-8000-000000000000', 0, 'Leads', {} FROM {}",
-        table, a.id_prefix, digits, a.name, at, at, parent, batch_rows(first, rows));
-  }
+        table, a.id_prefix, digits, a.name, at, at, parent, numbers);
+  });
 }
 
 // Runs a statement that returns rows (ANALYZE TABLE) and reads them all.

@@ -26,4 +26,18 @@ long long execute(soci::session& db, BoundQuery& query) {
   return statement.get_affected_rows();
 }
 
+void for_each_pair(soci::session& db, BoundQuery& query,
+                   const std::function<void(const std::string&, const std::string&)>& row) {
+  std::string first, second;
+  soci::statement statement(db);
+  statement.alloc();
+  statement.prepare(query.sql);
+  statement.exchange(soci::into(first));
+  statement.exchange(soci::into(second));
+  bind_values(statement, query);
+  statement.define_and_bind();
+  statement.execute(false);
+  while (statement.fetch()) row(first, second);
+}
+
 }  // namespace crmflow

@@ -501,24 +501,13 @@ std::expected<FireOutcome, std::string> fire_due(soci::session* db, const Firing
     }
     std::vector<std::pair<std::string, std::string>> due;  // record id, due time
     size_t rows = 0;
-    {
-      std::string id, value;
-      soci::statement statement(*db);
-      statement.alloc();
-      statement.prepare(query.sql);
-      statement.exchange(soci::into(id));
-      statement.exchange(soci::into(value));
-      bind_values(statement, query);
-      statement.define_and_bind();
-      statement.execute(false);
-      while (statement.fetch()) {
-        ++rows;
-        last_id = id;
-        if (const auto when = rule->due_in(value, target.since, target.until)) {
-          due.emplace_back(id, format_utc(*when));
-        }
+    for_each_pair(*db, query, [&](const std::string& id, const std::string& value) {
+      ++rows;
+      last_id = id;
+      if (const auto when = rule->due_in(value, target.since, target.until)) {
+        due.emplace_back(id, format_utc(*when));
       }
-    }
+    });
     if (!due.empty()) {
       // The ledger keeps what fired before (e.g. by a tick that reached its limit).
       BoundQuery fired;
@@ -529,18 +518,8 @@ std::expected<FireOutcome, std::string> fire_due(soci::session* db, const Firing
           "IN ({})",
           fired.bind(target.trigger_id), ids);
       std::set<std::pair<std::string, std::string>> known;
-      {
-        std::string id, key;
-        soci::statement statement(*db);
-        statement.alloc();
-        statement.prepare(fired.sql);
-        statement.exchange(soci::into(id));
-        statement.exchange(soci::into(key));
-        bind_values(statement, fired);
-        statement.define_and_bind();
-        statement.execute(false);
-        while (statement.fetch()) known.emplace(id, key);
-      }
+      for_each_pair(*db, fired,
+                    [&](const std::string& id, const std::string& key) { known.emplace(id, key); });
       BoundQuery insert;
       std::string rows_sql;
       for (const auto& firing : due) {

@@ -107,6 +107,13 @@ struct Harness : testing::DbFixture {
     return fired;
   }
 
+  // The demo's first contract is the only active one, expiring on `date`.
+  void only_active_contract_expires(const std::string& date) {
+    db() << "UPDATE service_subcontracts SET status = IF(id = :c, 'Active', 'Expired'), "
+            "date_expire = IF(id = :c2, :d, date_expire)",
+        soci::use(kContract, "c"), soci::use(kContract, "c2"), soci::use(date, "d");
+  }
+
   long long count(const std::string& sql) { return testing::query_count(db(), sql); }
   long long tasks(const std::string& name, const std::string& parent) {
     return count("SELECT COUNT(*) FROM tasks WHERE name = '" + name + "' AND parent_id = '" +
@@ -188,11 +195,7 @@ BOOST_AUTO_TEST_CASE(a_quiet_spell_fires_once_even_after_its_event_was_handled_a
 BOOST_AUTO_TEST_CASE(date_reached_and_schedule_fire_once_per_due_time_with_two_hosts_overlapping) {
   Harness h({kRenewal, kDailyCases});
   // Expires on 2027-01-10: due 30 days before, 2026-12-11 08:00 in Vienna = 07:00 UTC.
-  h.db() << "UPDATE service_subcontracts SET status = 'Active', date_expire = '2027-01-10' "
-            "WHERE id = :c",
-      soci::use(kContract);
-  h.db() << "UPDATE service_subcontracts SET status = 'Expired' WHERE id <> :c",
-      soci::use(kContract);
+  h.only_active_contract_expires("2027-01-10");
   h.set_now("2026-12-11 06:00:00");
   BOOST_TEST(h.tick() == 0u, "the first tick starts the window");
 
@@ -241,11 +244,7 @@ BOOST_AUTO_TEST_CASE(date_reached_and_schedule_fire_once_per_due_time_with_two_h
 
 BOOST_AUTO_TEST_CASE(after_a_downtime_each_missed_firing_fires_once) {
   Harness h({kRenewal, kDailyCases});
-  h.db() << "UPDATE service_subcontracts SET status = 'Active', date_expire = '2027-01-10' "
-            "WHERE id = :c",
-      soci::use(kContract);
-  h.db() << "UPDATE service_subcontracts SET status = 'Expired' WHERE id <> :c",
-      soci::use(kContract);
+  h.only_active_contract_expires("2027-01-10");
   h.set_now("2026-12-08 12:00:00");
   BOOST_TEST(h.tick() == 0u);
   // Down from the 8th to the 14th: six daily 08:00s and the contract's due time passed.

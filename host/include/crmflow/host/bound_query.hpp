@@ -2,6 +2,7 @@
 // never become part of the text.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,5 +27,10 @@ void bind_values(soci::statement& statement, BoundQuery& query);
 
 // Runs a statement that returns no rows; the number of rows it changed. Errors propagate.
 long long execute(soci::session& db, BoundQuery& query);
+
+// Runs a query whose rows are two non-NULL text columns and calls `row` with each, in order.
+// Errors propagate.
+void for_each_pair(soci::session& db, BoundQuery& query,
+                   const std::function<void(const std::string&, const std::string&)>& row);
 
 }  // namespace crmflow

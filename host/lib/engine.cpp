@@ -5,10 +5,13 @@
 #include <soci/soci.h>
 #include <spdlog/spdlog.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <stdexcept>
 #include <thread>
 
+#include "crmflow/host/bound_query.hpp"
 #include "crmflow/host/database.hpp"
 #include "crmflow/host/failpoint.hpp"
 #include "crmflow/host/host_clock.hpp"
@@ -47,18 +50,37 @@ struct Verdict {
   std::string reason;
 };
 
-void write_audit(soci::session& db, const Event& event, const std::string& workflow,
-                 const std::string& outcome, const std::string& reason, int actions_run,
-                 Clock::duration duration, const std::string& error, const std::string& owner) {
+// The audit's columns for one run, in crmflow_run's order after the event id.
+std::vector<std::string> audit_values(const Event& event, const std::string& workflow,
+                                      const std::string& outcome, const std::string& reason,
+                                      int actions_run, Clock::duration duration,
+                                      const std::string& owner) {
   const long long micros = std::chrono::duration_cast<std::chrono::microseconds>(duration).count();
-  soci::indicator error_ind = error.empty() ? soci::i_null : soci::i_ok;
-  const long long event_id = static_cast<long long>(event.id);
-  db << "INSERT INTO crmflow_run (event_id, workflow_id, module, record_id, outcome, reason, "
-        "actions_run, duration_us, error, host, created_at) VALUES (:e, :w, :m, :r, :o, :reason, "
-        ":a, :d, :err, :h, UTC_TIMESTAMP(6))",
-      soci::use(event_id), soci::use(workflow), soci::use(event.module), soci::use(event.record_id),
-      soci::use(outcome), soci::use(reason), soci::use(actions_run), soci::use(micros),
-      soci::use(error, error_ind), soci::use(owner);
+  return {std::to_string(event.id),
+          workflow,
+          event.module,
+          event.record_id,
+          outcome,
+          reason,
+          std::to_string(actions_run),
+          std::to_string(micros),
+          owner};
+}
+
+constexpr const char* kAuditInsert =
+    "INSERT INTO crmflow_run (event_id, workflow_id, module, record_id, outcome, reason, "
+    "actions_run, duration_us, host, error, created_at) VALUES ";
+
+// One failed run, written at once (outside a batch).
+void write_failure(soci::session& db, const Event& event, const std::string& workflow,
+                   const std::string& error, const std::string& owner) {
+  BoundQuery query;
+  std::string row;
+  for (std::string& value : audit_values(event, workflow, "failed", "", 0, {}, owner)) {
+    row += (row.empty() ? "" : ", ") + query.bind(std::move(value));
+  }
+  query.sql = fmt::format("{}({}, {}, UTC_TIMESTAMP(6))", kAuditInsert, row, query.bind(error));
+  execute(db, query);
 }
 
 // Folds the record's pending events written within `settle` of the claimed head (same cause
@@ -262,6 +284,45 @@ std::vector<Event> Engine::claim() {
   return events;
 }
 
+std::set<uint64_t> Engine::lock_own(const std::vector<Event>& events) {
+  std::vector<uint64_t> ids;
+  for (const Event& event : events) ids.push_back(event.id);
+  std::set<uint64_t> ours;
+  if (ids.empty()) return ours;
+  // Locked by this transaction, a row cannot be claimed by another host (claims skip locked
+  // rows) until it commits; a row another host locks or re-stamped is not ours any more.
+  const std::string owner = leases_.owner();
+  soci::rowset<soci::row> rows =
+      (db_.prepare << fmt::format("SELECT id, fence FROM crmflow_event WHERE id IN ({}) AND "
+                                  "owner = :o FOR UPDATE SKIP LOCKED",
+                                  id_list(ids)),
+       soci::use(owner));
+  std::map<uint64_t, uint64_t> fences;
+  for (const Event& event : events) fences[event.id] = event.fence;
+  for (const soci::row& row : rows) {
+    const auto id = static_cast<uint64_t>(row.get<long long>(0));
+    if (fences[id] == static_cast<uint64_t>(row.get<long long>(1))) ours.insert(id);
+  }
+  return ours;
+}
+
+void Engine::write_audit_rows() {
+  // Chunks keep a statement's size bounded with large batches.
+  constexpr size_t kChunk = 200;
+  for (size_t first = 0; first < audit_.size(); first += kChunk) {
+    BoundQuery query;
+    std::string rows;
+    for (size_t i = first; i < std::min(audit_.size(), first + kChunk); ++i) {
+      std::string row;
+      for (std::string& value : audit_[i]) row += (row.empty() ? "" : ", ") + query.bind(value);
+      rows += fmt::format("{}({}, NULL, UTC_TIMESTAMP(6))", rows.empty() ? "" : ", ", row);
+    }
+    query.sql = kAuditInsert + rows;
+    execute(db_, query);
+  }
+  audit_.clear();
+}
+
 size_t Engine::handle(std::vector<Event>& events) {
   struct Failed {
     const Event* event;
@@ -270,41 +331,50 @@ size_t Engine::handle(std::vector<Event>& events) {
   };
   std::vector<Failed> failures;
   std::vector<const Event*> busy;
-  size_t finished = 0;
+  std::vector<uint64_t> done;
+  audit_.clear();
   {
     soci::transaction tx(db_);
+    const std::set<uint64_t> ours = lock_own(events);
     for (size_t i = 0; i < events.size(); ++i) {
       if (i > 0) failpoint("mid_batch");
       const Event& event = events[i];
-      db_ << "SAVEPOINT crmflow_event";
+      if (!ours.contains(event.id)) {
+        // Our lease ran out and another host claimed the event: it is not ours to handle.
+        spdlog::warn("event {} was claimed by another host after our lease ran out; left to it",
+                     event.id);
+        continue;
+      }
+      const size_t audit_mark = audit_.size();
+      event_savepoint_ = false;
+      const auto undo = [&] {
+        if (event_savepoint_) db_ << "ROLLBACK TO SAVEPOINT crmflow_event";
+        audit_.resize(audit_mark);
+      };
       try {
         dispatch(event);
       } catch (const WorkflowFailure& failure) {
-        db_ << "ROLLBACK TO SAVEPOINT crmflow_event";
+        undo();
         failures.push_back({&event, failure.workflow(), failure.what()});
         continue;
       } catch (const std::exception& e) {
         // A CRM row this event writes is locked by someone else (the CRM, most likely): give
         // way, and try the event again shortly. Not a failure: it does not count as an attempt.
         if (!is_lock_busy(e)) throw;
-        db_ << "ROLLBACK TO SAVEPOINT crmflow_event";
+        undo();
         busy.push_back(&event);
         continue;
       }
-      if (!leases_.fenced("DELETE FROM crmflow_event", claim_of(event))) {
-        // Our lease ran out and another host claimed the event: its work is not ours to keep.
-        db_ << "ROLLBACK TO SAVEPOINT crmflow_event";
-        spdlog::warn(
-            "event {} was claimed by another host after our lease ran out; our work "
-            "on it is rolled back",
-            event.id);
-        continue;
-      }
-      ++finished;
+      done.push_back(event.id);
     }
+    write_audit_rows();
+    // The rows are locked by this transaction since lock_own: still ours.
+    if (!done.empty())
+      db_ << fmt::format("DELETE FROM crmflow_event WHERE id IN ({})", id_list(done));
     failpoint("after_effects_before_commit");
     tx.commit();
   }
+  const size_t finished = done.size();
   failpoint("after_commit_before_claim");
 
   for (const Event* event : busy) {
@@ -319,7 +389,7 @@ size_t Engine::handle(std::vector<Event>& events) {
     soci::transaction tx(db_);
     if (leases_.release(claim_of(event), backoff(event.attempts, std::chrono::minutes(1)), true,
                         failed.error)) {
-      write_audit(db_, event, failed.workflow, "failed", "", 0, {}, failed.error, options_.owner);
+      write_failure(db_, event, failed.workflow, failed.error, options_.owner);
       if (event.attempts >= static_cast<int>(options_.max_attempts)) quarantine({event.id});
     }
     tx.commit();
@@ -383,7 +453,7 @@ void Engine::run_workflow(const Workflow& w, const Event& event, Record& record,
         if (it != record.current.end() && it->second) run_as = *it->second;
       }
     }
-    db_ << "SET @crmflow_cause = :c", soci::use(w.id);
+    begin_writes(event, w);
     for (size_t index = 0; index < w.actions.size(); ++index) {
       const ActionStep& step = w.actions[index];
       if (step.runs_as_job()) {
@@ -405,7 +475,6 @@ void Engine::run_workflow(const Workflow& w, const Event& event, Record& record,
             w.id, fmt::format("workflow {}: {}: {}", w.id, step.path, done.error().message));
       ++actions_run;
     }
-    db_ << "SET @crmflow_cause = NULL";
   }
   std::string reason = jobs_scheduled == 0
                            ? verdict.reason
@@ -413,8 +482,21 @@ void Engine::run_workflow(const Workflow& w, const Event& event, Record& record,
   if (w.timer) {
     reason = fmt::format("{} fired ({}); {}", w.timer->component().name, event.firing_key, reason);
   }
-  write_audit(db_, event, w.id, verdict.run ? "done" : "not_matched", reason, actions_run,
-              Clock::now() - started, "", options_.owner);
+  audit_.push_back(audit_values(event, w.id, verdict.run ? "done" : "not_matched", reason,
+                                actions_run, Clock::now() - started, options_.owner));
+}
+
+void Engine::begin_writes(const Event& event, const Workflow& w) {
+  // Only an event that writes needs a savepoint to undo its writes; most events of a busy
+  // CRM match no workflow and cost no statement of their own.
+  if (!event_savepoint_) {
+    db_ << "SAVEPOINT crmflow_event";
+    event_savepoint_ = true;
+  }
+  // The labels the capture triggers copy into the events these writes cause. Every write
+  // of this session comes after such a SET, so they need no reset.
+  const int next_depth = event.depth + 1;
+  db_ << "SET @crmflow_depth = :d, @crmflow_cause = :c", soci::use(next_depth), soci::use(w.id);
 }
 
 void Engine::schedule(const Workflow& w, size_t index, const Event& event,
@@ -461,9 +543,6 @@ void Engine::dispatch(const Event& event) {
   before.current = record.old_image;
   before.new_image = record.old_image;
 
-  // The labels the capture triggers copy into events this event's effects cause.
-  const int next_depth = event.depth + 1;
-  db_ << "SET @crmflow_depth = :d, @crmflow_cause = NULL", soci::use(next_depth);
   RecordWriter writer(db_, map_, options_.clock_offset_seconds);
 
   const bool timer = !event.workflow_id.empty();
@@ -473,9 +552,10 @@ void Engine::dispatch(const Event& event) {
     auto current =
         module == nullptr ? std::nullopt : read_current_record(db_, *module, event.record_id);
     if (!current) {
-      write_audit(db_, event, event.workflow_id, "not_matched",
-                  "the record no longer exists (or its module left the module map)", 0, {}, "",
-                  options_.owner);
+      audit_.push_back(audit_values(event, event.workflow_id, "not_matched",
+                                    "the record no longer exists (or its module left the module "
+                                    "map)",
+                                    0, {}, options_.owner));
       return;
     }
     record.current = record.new_image = *current;

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -84,6 +85,12 @@ class Engine {
   // Moves events to crmflow_event_quarantine, inside the caller's transaction.
   void quarantine(const std::vector<uint64_t>& ids);
   size_t handle(std::vector<Event>& events);
+  // Locks the claimed rows that are still ours (owner and fence) in the open transaction.
+  std::set<uint64_t> lock_own(const std::vector<Event>& events);
+  // Before the event's first write: a savepoint to undo it, and the chaining labels.
+  void begin_writes(const Event& event, const Workflow& w);
+  // Writes the batch's audit rows (audit_) in a few multi-row statements.
+  void write_audit_rows();
   // Gives the claims back at once (after giving up on a batch), for this host or another.
   void release(const std::vector<Event>& events);
   // Runs every workflow of the event inside the open transaction; throws on failure.
@@ -102,6 +109,10 @@ class Engine {
   const std::vector<Workflow>& workflows_;
   EngineOptions options_;
   LeasedTable leases_;
+  // The batch in hand: audit rows not written yet (crmflow_run's values per run), and
+  // whether the event being handled opened its savepoint.
+  std::vector<std::vector<std::string>> audit_;
+  bool event_savepoint_ = false;
 };
 
 }  // namespace crmflow

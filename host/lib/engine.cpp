@@ -7,7 +7,6 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
-#include <set>
 #include <stdexcept>
 #include <thread>
 
@@ -284,26 +283,24 @@ std::vector<Event> Engine::claim() {
   return events;
 }
 
-std::set<uint64_t> Engine::lock_own(const std::vector<Event>& events) {
-  std::vector<uint64_t> ids;
-  for (const Event& event : events) ids.push_back(event.id);
-  std::set<uint64_t> ours;
-  if (ids.empty()) return ours;
-  // Locked by this transaction, a row cannot be claimed by another host (claims skip locked
-  // rows) until it commits; a row another host locks or re-stamped is not ours any more.
-  const std::string owner = leases_.owner();
-  soci::rowset<soci::row> rows =
-      (db_.prepare << fmt::format("SELECT id, fence FROM crmflow_event WHERE id IN ({}) AND "
-                                  "owner = :o FOR UPDATE SKIP LOCKED",
-                                  id_list(ids)),
-       soci::use(owner));
+bool Engine::finish_by_fence(const std::vector<Event>& events, const std::vector<uint64_t>& done) {
+  if (done.empty()) return true;
   std::map<uint64_t, uint64_t> fences;
   for (const Event& event : events) fences[event.id] = event.fence;
-  for (const soci::row& row : rows) {
-    const auto id = static_cast<uint64_t>(row.get<long long>(0));
-    if (fences[id] == static_cast<uint64_t>(row.get<long long>(1))) ours.insert(id);
+  std::string claims;
+  for (const uint64_t id : done) {
+    claims += fmt::format("{}({}, {})", claims.empty() ? "" : ", ", id, fences[id]);
   }
-  return ours;
+  const std::string owner = leases_.owner();
+  soci::statement remove =
+      (db_.prepare << fmt::format(
+           // id IN (...) makes it a primary-key range: a scan would wait on the rows of
+           // events the CRM's open transactions are writing (faults_deadlock).
+           "DELETE FROM crmflow_event WHERE id IN ({}) AND owner = :o AND (id, fence) IN ({})",
+           id_list(done), claims),
+       soci::use(owner));
+  remove.execute(true);
+  return static_cast<size_t>(remove.get_affected_rows()) == done.size();
 }
 
 void Engine::write_audit_rows() {
@@ -335,16 +332,9 @@ size_t Engine::handle(std::vector<Event>& events) {
   audit_.clear();
   {
     soci::transaction tx(db_);
-    const std::set<uint64_t> ours = lock_own(events);
     for (size_t i = 0; i < events.size(); ++i) {
       if (i > 0) failpoint("mid_batch");
       const Event& event = events[i];
-      if (!ours.contains(event.id)) {
-        // Our lease ran out and another host claimed the event: it is not ours to handle.
-        spdlog::warn("event {} was claimed by another host after our lease ran out; left to it",
-                     event.id);
-        continue;
-      }
       const size_t audit_mark = audit_.size();
       event_savepoint_ = false;
       const auto undo = [&] {
@@ -368,9 +358,18 @@ size_t Engine::handle(std::vector<Event>& events) {
       done.push_back(event.id);
     }
     write_audit_rows();
-    // The rows are locked by this transaction since lock_own: still ours.
-    if (!done.empty())
-      db_ << fmt::format("DELETE FROM crmflow_event WHERE id IN ({})", id_list(done));
+    if (!finish_by_fence(events, done)) {
+      // A lease ran out and another host claimed one of these events: none of this batch's
+      // work is kept (rare: a batch slower than the lease). The events still ours are given
+      // back without counting the attempt.
+      tx.rollback();
+      spdlog::warn(
+          "events {} were claimed by another host after our lease ran out; the batch "
+          "is rolled back and its events given back",
+          id_list(done));
+      for (const Event& event : events) leases_.release(claim_of(event), {}, false);
+      return 0;
+    }
     failpoint("after_effects_before_commit");
     tx.commit();
   }

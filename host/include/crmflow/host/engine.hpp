@@ -4,7 +4,6 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -85,8 +84,9 @@ class Engine {
   // Moves events to crmflow_event_quarantine, inside the caller's transaction.
   void quarantine(const std::vector<uint64_t>& ids);
   size_t handle(std::vector<Event>& events);
-  // Locks the claimed rows that are still ours (owner and fence) in the open transaction.
-  std::set<uint64_t> lock_own(const std::vector<Event>& events);
+  // Deletes the handled events (`done`) in one statement where owner and fence are still
+  // ours; false when one of them is not — the caller must roll the batch back.
+  bool finish_by_fence(const std::vector<Event>& events, const std::vector<uint64_t>& done);
   // Before the event's first write: a savepoint to undo it, and the chaining labels.
   void begin_writes(const Event& event, const Workflow& w);
   // Writes the batch's audit rows (audit_) in a few multi-row statements.

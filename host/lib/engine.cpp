@@ -330,6 +330,7 @@ size_t Engine::handle(std::vector<Event>& events) {
   std::vector<const Event*> busy;
   std::vector<uint64_t> done;
   audit_.clear();
+  labels_.reset();
   {
     soci::transaction tx(db_);
     for (size_t i = 0; i < events.size(); ++i) {
@@ -493,9 +494,12 @@ void Engine::begin_writes(const Event& event, const Workflow& w) {
     event_savepoint_ = true;
   }
   // The labels the capture triggers copy into the events these writes cause. Every write
-  // of this session comes after such a SET, so they need no reset.
+  // of this session comes after such a SET, so they need no reset; within a batch they are
+  // set again only when they change (the job runner sets its own between batches).
   const int next_depth = event.depth + 1;
+  if (labels_ && labels_->first == next_depth && labels_->second == w.id) return;
   db_ << "SET @crmflow_depth = :d, @crmflow_cause = :c", soci::use(next_depth), soci::use(w.id);
+  labels_.emplace(next_depth, w.id);
 }
 
 void Engine::schedule(const Workflow& w, size_t index, const Event& event,

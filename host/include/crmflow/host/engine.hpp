@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "crmflow/host/lease.hpp"
@@ -113,6 +114,7 @@ class Engine {
   // whether the event being handled opened its savepoint.
   std::vector<std::vector<std::string>> audit_;
   bool event_savepoint_ = false;
+  std::optional<std::pair<int, std::string>> labels_;  // the session's chaining labels
 };
 
 }  // namespace crmflow

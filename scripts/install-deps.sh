@@ -18,6 +18,8 @@ packages=(
   mariadb-server-core mariadb-client-core
   # test peers
   python3 python3-aiosmtpd openssl
+  # benchmarks (bench/)
+  libbenchmark-dev
 )
 
 missing=()

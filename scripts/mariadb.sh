@@ -81,7 +81,7 @@ do_start() {
   setsid mariadbd --no-defaults "${user_opt[@]}" \
     --datadir="$DIR/data" --socket="$SOCK" --pid-file="$PIDFILE" \
     --port="$PORT" --bind-address=127.0.0.1 --skip-name-resolve \
-    --log-error="$LOG" --innodb-buffer-pool-size=128M \
+    --log-error="$LOG" --innodb-buffer-pool-size=128M --innodb-flush-log-at-trx-commit=1 \
     --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \
     </dev/null >>"$DIR/stdout.log" 2>&1 &
   local launched=$!

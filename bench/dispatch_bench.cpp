@@ -56,6 +56,7 @@
 // The compare plugin's own value code (exact decimals, ISO dates), compiled into this
 // program so the direct side compares exactly as the plugin does. It is self-contained (no
 // ABI, no SDK), but its build target is the plugin, hence the include of the source file.
+#include "../conditions/compare/operators.hpp"
 #include "../conditions/compare/ordered_value.cpp"  // NOLINT(bugprone-suspicious-include)
 
 namespace {
@@ -135,35 +136,9 @@ namespace direct {
 using compare_plugin::DateTime;
 using compare_plugin::Number;
 
-enum class Op {
-  equals,
-  not_equals,
-  in,
-  not_in,
-  contains,
-  starts_with,
-  ends_with,
-  empty,
-  not_empty,
-  gt,
-  gte,
-  lt,
-  lte
-};
-
-constexpr std::pair<std::string_view, Op> kOps[] = {{"equals", Op::equals},
-                                                    {"not_equals", Op::not_equals},
-                                                    {"in", Op::in},
-                                                    {"not_in", Op::not_in},
-                                                    {"contains", Op::contains},
-                                                    {"starts_with", Op::starts_with},
-                                                    {"ends_with", Op::ends_with},
-                                                    {"empty", Op::empty},
-                                                    {"not_empty", Op::not_empty},
-                                                    {"gt", Op::gt},
-                                                    {"gte", Op::gte},
-                                                    {"lt", Op::lt},
-                                                    {"lte", Op::lte}};
+using compare_plugin::is_blank;
+using compare_plugin::kOps;
+using compare_plugin::Op;
 
 using Operand = std::variant<std::monostate, std::string, Number, DateTime>;
 
@@ -176,11 +151,6 @@ Operand operand_of(const nlohmann::json& value, bool ordering) {
   if (auto date = DateTime::parse(text)) return *date;
   if (auto number = Number::parse(text)) return *number;
   throw std::runtime_error("unsupported operand " + text);
-}
-
-bool is_blank(std::string_view text) {
-  return std::all_of(text.begin(), text.end(),
-                     [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; });
 }
 
 // Compare::evaluate without the ABI: the field straight from the record's map.

@@ -30,6 +30,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_args.hpp"
 #include "crmflow/host/host_clock.hpp"
 #include "crmflow/host/trigger_ticks.hpp"
 #include "crmflow/host/workflow.hpp"
@@ -79,15 +80,7 @@ struct Options {
 
 const char* const kUsage = "usage: inactivity_bench [--leads N] [--activities M]";
 
-long long parse_count(std::string_view flag, std::string_view text, long long low, long long high) {
-  long long value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || value < low || value > high) {
-    throw std::runtime_error(
-        fmt::format("{}: expected a whole number from {} to {}, got '{}'", flag, low, high, text));
-  }
-  return value;
-}
+using crmflow::bench::parse_count;
 
 Options parse_options(int argc, char** argv) {
   Options options;

@@ -62,10 +62,12 @@
 #include <thread>
 #include <vector>
 
+#include "bench_args.hpp"
 #include "crmflow/host/config.hpp"
 #include "crmflow/host/database.hpp"
 #include "crmflow/host/record_writer.hpp"
 #include "db_fixture.hpp"
+#include "host_environment.hpp"
 
 #ifndef CRMFLOW_BINARY
 #error "define CRMFLOW_BINARY (the crmflow executable)"
@@ -139,15 +141,7 @@ const char* const kUsage =
     "  --quick         a smoke run: 2000 events, 3 s per latency rate\n"
     "  --results FILE  also write the figures and the machine's facts as Markdown";
 
-long long parse_count(std::string_view flag, std::string_view text, long long low, long long high) {
-  long long value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || value < low || value > high) {
-    throw std::runtime_error(
-        fmt::format("{}: expected a whole number from {} to {}, got '{}'", flag, low, high, text));
-  }
-  return value;
-}
+using crmflow::bench::parse_count;
 
 Options parse_options(int argc, char** argv) {
   Options options;
@@ -329,49 +323,9 @@ class Child {
     // Prepared before fork: after it, only async-signal-safe calls (the benchmark has threads).
     std::vector<std::string> argv_text{CRMFLOW_BINARY};
     argv_text.insert(argv_text.end(), args.begin(), args.end());
-    std::vector<std::string> env_text;
-    for (char** e = environ; *e != nullptr; ++e) {
-      const std::string_view entry(*e);
-      if (entry.starts_with("CRMFLOW_DB_") || entry.starts_with("CRMFLOW_FAILPOINT=") ||
-          entry.starts_with("CRMFLOW_CONFIG=")) {
-        continue;
-      }
-      env_text.emplace_back(entry);
-    }
-    env_text.push_back("CRMFLOW_DB_HOST=" + db.host);
-    env_text.push_back("CRMFLOW_DB_PORT=" + std::to_string(db.port));
-    if (!db.socket.empty()) env_text.push_back("CRMFLOW_DB_SOCKET=" + db.socket);
-    env_text.push_back("CRMFLOW_DB_NAME=" + db.name);
-    env_text.push_back("CRMFLOW_DB_USER=" + db.user);
-    env_text.push_back("CRMFLOW_DB_PASSWORD=" + db.password);
-    std::vector<char*> argv, envp;
-    for (auto& a : argv_text) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    for (auto& e : env_text) envp.push_back(e.data());
-    envp.push_back(nullptr);
-
-    const int fd = ::open(log_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) throw std::runtime_error("cannot open " + log_.string());
-    const pid_t parent = ::getpid();
     started_ = Clock::now();
-    pid_ = ::fork();
-    if (pid_ < 0) {
-      ::close(fd);
-      throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
-    }
-    if (pid_ == 0) {
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (::getppid() != parent) ::_exit(127);
-      ::dup2(fd, STDOUT_FILENO);
-      ::dup2(fd, STDERR_FILENO);
-      const int null = ::open("/dev/null", O_RDONLY);
-      if (null >= 0) ::dup2(null, STDIN_FILENO);
-      ::execve(argv[0], argv.data(), envp.data());
-      static constexpr char kFailed[] = "throughput_bench: execve of crmflow failed\n";
-      [[maybe_unused]] const auto written = ::write(STDERR_FILENO, kFailed, sizeof kFailed - 1);
-      ::_exit(127);
-    }
-    ::close(fd);
+    pid_ = crmflow::testing::spawn_process(std::move(argv_text),
+                                           crmflow::testing::host_environment(db), log_);
   }
 
   ~Child() { stop(); }

@@ -18,6 +18,7 @@
 #include <variant>
 #include <vector>
 
+#include "operators.hpp"
 #include "ordered_value.hpp"
 #include "relative_date.hpp"
 
@@ -28,35 +29,9 @@ using compare_plugin::Number;
 using crmflow::sdk::Error;
 using crmflow::sdk::Json;
 
-enum class Op {
-  equals,
-  not_equals,
-  in,
-  not_in,
-  contains,
-  starts_with,
-  ends_with,
-  empty,
-  not_empty,
-  gt,
-  gte,
-  lt,
-  lte
-};
-
-constexpr std::pair<std::string_view, Op> kOps[] = {{"equals", Op::equals},
-                                                    {"not_equals", Op::not_equals},
-                                                    {"in", Op::in},
-                                                    {"not_in", Op::not_in},
-                                                    {"contains", Op::contains},
-                                                    {"starts_with", Op::starts_with},
-                                                    {"ends_with", Op::ends_with},
-                                                    {"empty", Op::empty},
-                                                    {"not_empty", Op::not_empty},
-                                                    {"gt", Op::gt},
-                                                    {"gte", Op::gte},
-                                                    {"lt", Op::lt},
-                                                    {"lte", Op::lte}};
+using compare_plugin::is_blank;
+using compare_plugin::kOps;
+using compare_plugin::Op;
 
 // One operand from the parameters: null, text, a number, or a date (ordering operators).
 using compare_plugin::RelativeDate;
@@ -78,11 +53,6 @@ Operand operand_of(const Json& value, bool ordering, const std::string& where) {
   throw Error(where +
               ": gt/gte/lt/lte need a number or an ISO date (YYYY-MM-DD[ HH:MM[:SS]]), found \"" +
               text + "\"");
-}
-
-bool is_blank(std::string_view text) {
-  return std::all_of(text.begin(), text.end(),
-                     [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; });
 }
 
 class Compare final : public crmflow::sdk::Condition {

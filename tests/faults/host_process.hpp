@@ -43,6 +43,7 @@
 #include <vector>
 
 #include "crmflow/host/config.hpp"
+#include "host_environment.hpp"
 
 #ifndef CRMFLOW_BINARY
 #error "define CRMFLOW_BINARY (the crmflow executable) for the test target"
@@ -197,50 +198,8 @@ class HostProcess {
     // calls (the test process may have threads).
     std::vector<std::string> argv_text{CRMFLOW_BINARY, "--config", config.string()};
     argv_text.insert(argv_text.end(), args.begin(), args.end());
-    std::vector<std::string> env_text;
-    for (char** e = environ; *e != nullptr; ++e) {
-      const std::string_view entry(*e);
-      if (entry.starts_with("CRMFLOW_DB_") || entry.starts_with("CRMFLOW_FAILPOINT=") ||
-          entry.starts_with("CRMFLOW_CONFIG=")) {
-        continue;
-      }
-      env_text.emplace_back(entry);
-    }
-    env_text.push_back("CRMFLOW_DB_HOST=" + db.host);
-    env_text.push_back("CRMFLOW_DB_PORT=" + std::to_string(db.port));
-    if (!db.socket.empty()) env_text.push_back("CRMFLOW_DB_SOCKET=" + db.socket);
-    env_text.push_back("CRMFLOW_DB_NAME=" + db.name);
-    env_text.push_back("CRMFLOW_DB_USER=" + db.user);
-    env_text.push_back("CRMFLOW_DB_PASSWORD=" + db.password);
-    if (!failpoint.empty()) env_text.push_back("CRMFLOW_FAILPOINT=" + failpoint);
-    std::vector<char*> argv, envp;
-    for (auto& a : argv_text) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    for (auto& e : env_text) envp.push_back(e.data());
-    envp.push_back(nullptr);
-
-    const int fd = ::open(log_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) throw std::runtime_error("cannot open " + log_.string());
-    const pid_t parent = ::getpid();
-    pid_ = ::fork();
-    if (pid_ < 0) {
-      ::close(fd);
-      throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
-    }
-    if (pid_ == 0) {
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (::getppid() != parent) ::_exit(127);
-      ::dup2(fd, STDOUT_FILENO);
-      ::dup2(fd, STDERR_FILENO);
-      const int null = ::open("/dev/null", O_RDONLY);
-      if (null >= 0) ::dup2(null, STDIN_FILENO);
-      ::execve(argv[0], argv.data(), envp.data());
-      static constexpr char kExecFailed[] = "host_process.hpp: execve of crmflow failed\n";
-      [[maybe_unused]] const auto written =
-          ::write(STDERR_FILENO, kExecFailed, sizeof kExecFailed - 1);
-      ::_exit(127);
-    }
-    ::close(fd);
+    pid_ = testing::spawn_process(std::move(argv_text), testing::host_environment(db, failpoint),
+                                  log_);
     started_ = Clock::now();
   }
 

@@ -2,9 +2,15 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <boost/dll/library_info.hpp>
 #include <boost/dll/shared_library.hpp>
+#include <cerrno>
+#include <cstring>
 
 #include "crmflow/host/call_context.hpp"
 #include "crmflow/host/elf_symbols.hpp"
@@ -76,6 +82,52 @@ std::vector<std::string> check_component(const crmflow_component* c, size_t inde
   return problems;
 }
 
+// A library loaded from a sealed memfd. The descriptor stays open as long as the library is
+// loaded: glibc recognises an already loaded library by its path, so a /proc/self/fd/<n>
+// reused for another file would hand back the old library.
+struct SealedLibrary {
+  int fd = -1;
+  boost::dll::shared_library library;
+  explicit SealedLibrary(int descriptor) : fd(descriptor) {}
+  SealedLibrary(const SealedLibrary&) = delete;
+  SealedLibrary& operator=(const SealedLibrary&) = delete;
+  ~SealedLibrary() {
+    library.unload();
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+// A memfd holding exactly `bytes`, sealed so that nobody (this process included) can change
+// them any more; the error says which step failed.
+std::expected<int, std::string> sealed_memfd(const std::string& name, std::string_view bytes) {
+  const int fd = ::memfd_create(name.c_str(), MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (fd < 0) return std::unexpected(fmt::format("memfd_create: {}", std::strerror(errno)));
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const std::string why = std::strerror(errno);
+      ::close(fd);
+      return std::unexpected("writing the memfd: " + why);
+    }
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  if (::fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0) {
+    const std::string why = std::strerror(errno);
+    ::close(fd);
+    return std::unexpected("sealing the memfd: " + why);
+  }
+  return fd;
+}
+
+std::string describe(const std::set<std::pair<uint32_t, std::string>>& components) {
+  std::string out;
+  for (const auto& [kind, name] : components) {
+    out += fmt::format("{}{} {}", out.empty() ? "" : ", ", kind_name(kind), name);
+  }
+  return out.empty() ? "none" : out;
+}
+
 void append(std::vector<std::string>& to, std::vector<std::string> from) {
   to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
 }
@@ -102,6 +154,16 @@ std::string_view effect_name(uint32_t effect) noexcept {
 PluginRegistry::PluginRegistry() = default;
 PluginRegistry::~PluginRegistry() = default;
 
+// Where a plugin's bytes come from and how it is named.
+struct PluginRegistry::Source {
+  fs::path shown;      // messages, Component::file
+  fs::path open_path;  // read for symbols and loaded
+  std::string where;
+  std::shared_ptr<boost::dll::shared_library> library;  // not yet loaded
+  const PackManifest* pack = nullptr;  // a pack's file: its id, version and declared components
+  std::string file_in_pack;
+};
+
 std::vector<std::string> PluginRegistry::load(const fs::path& file,
                                               const std::optional<std::set<std::string>>& enabled,
                                               const std::string& settings_json) {
@@ -109,8 +171,31 @@ std::vector<std::string> PluginRegistry::load(const fs::path& file,
   std::error_code ec;
   if (!fs::exists(file, ec)) return {where + ": file not found"};
   if (!fs::is_regular_file(file, ec)) return {where + ": not a regular file"};
+  return load_from(
+      Source{file, file, where, std::make_shared<boost::dll::shared_library>(), nullptr, {}},
+      enabled, settings_json);
+}
 
-  const auto exported = exports_entry_point(file);
+std::vector<std::string> PluginRegistry::load_sealed(
+    const fs::path& shown_as, std::string_view bytes, const PackManifest& pack,
+    const std::string& path_in_pack, const std::optional<std::set<std::string>>& enabled,
+    const std::string& settings_json) {
+  const std::string where = fmt::format("pack {}: plugin {}", pack.id, shown_as.string());
+  auto fd =
+      sealed_memfd(fmt::format("crmflow-pack:{}/{}", pack.id, shown_as.filename().string()), bytes);
+  if (!fd) return {fmt::format("{}: {}", where, fd.error())};
+  auto holder = std::make_shared<SealedLibrary>(*fd);
+  return load_from(Source{shown_as, fs::path(fmt::format("/proc/self/fd/{}", *fd)), where,
+                          std::shared_ptr<boost::dll::shared_library>(holder, &holder->library),
+                          &pack, path_in_pack},
+                   enabled, settings_json);
+}
+
+std::vector<std::string> PluginRegistry::load_from(
+    const Source& source, const std::optional<std::set<std::string>>& enabled,
+    const std::string& settings_json) {
+  const std::string& where = source.where;
+  const auto exported = exports_entry_point(source.open_path);
   if (!exported) {
     return {fmt::format("{}: not a shared object: expected an ELF shared library ({})", where,
                         exported.error())};
@@ -120,10 +205,10 @@ std::vector<std::string> PluginRegistry::load(const fs::path& file,
                         CRMFLOW_ENTRY_POINT)};
   }
 
-  std::shared_ptr<boost::dll::shared_library> library;
+  const std::shared_ptr<boost::dll::shared_library>& library = source.library;
   try {
-    library = std::make_shared<boost::dll::shared_library>(
-        file.string(), boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
+    library->load(source.open_path.string(),
+                  boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
   } catch (const std::exception& e) {
     return {fmt::format("{}: cannot be loaded: {}", where, e.what())};
   }
@@ -163,6 +248,7 @@ std::vector<std::string> PluginRegistry::load(const fs::path& file,
   std::vector<std::string> problems;
   std::vector<Component> accepted;
   std::set<std::string> offered;
+  std::set<std::pair<uint32_t, std::string>> declared;
   for (size_t i = 0; i < plugin->component_count; ++i) {
     const crmflow_component* c = plugin->components[i];
     auto component_problems = check_component(c, i, where);
@@ -172,6 +258,7 @@ std::vector<std::string> PluginRegistry::load(const fs::path& file,
     }
     std::string name(view(c->name));
     offered.insert(name);
+    declared.emplace(c->kind, name);
     if (enabled && !enabled->contains(name)) continue;
     if (const Component* existing = find(name)) {
       problems.push_back(fmt::format("{}: duplicate component name '{}': already provided by {}",
@@ -189,13 +276,15 @@ std::vector<std::string> PluginRegistry::load(const fs::path& file,
         .kind = c->kind,
         .effect = c->effect,
         .params_schema = std::string(view(c->params_schema)),
-        .pack_id = std::string(view(plugin->pack_id)),
-        .pack_version = std::string(view(plugin->pack_version)),
+        .pack_id = source.pack ? source.pack->id : std::string(view(plugin->pack_id)),
+        .pack_version =
+            source.pack ? source.pack->version : std::string(view(plugin->pack_version)),
         .abi_major = plugin->abi_major,
         .abi_minor = plugin->abi_minor,
-        .file = file,
+        .file = source.shown,
         .abi = c,
         .library = library,
+        .registry = this,
     });
   }
   if (enabled) {
@@ -204,6 +293,18 @@ std::vector<std::string> PluginRegistry::load(const fs::path& file,
         problems.push_back(fmt::format("{}: enabled component '{}' is not provided by this plugin",
                                        where, wanted));
       }
+    }
+  }
+  if (source.pack != nullptr) {
+    std::set<std::pair<uint32_t, std::string>> listed;
+    for (const PackComponent& c : source.pack->components) {
+      if (c.file == source.file_in_pack) listed.emplace(c.kind, c.name);
+    }
+    if (listed != declared) {
+      problems.push_back(fmt::format(
+          "{}: declares other components than manifest.json lists for it: the file declares "
+          "{}; the manifest lists {}",
+          where, describe(declared), describe(listed)));
     }
   }
   if (!problems.empty()) return problems;

@@ -399,24 +399,32 @@ std::expected<bool, std::string> evaluate(const ConditionNode& node, const Recor
 
 std::expected<std::vector<Workflow>, std::vector<std::string>> load_workflows(
     const fs::path& dir, const PluginRegistry& plugins, const ModuleMap* map) {
+  return load_workflows(dir, {}, plugins, map);
+}
+
+std::expected<std::vector<Workflow>, std::vector<std::string>> load_workflows(
+    const fs::path& dir, const std::vector<WorkflowText>& more, const PluginRegistry& plugins,
+    const ModuleMap* map) {
   std::vector<std::string> problems;
   std::vector<fs::path> files;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    if (entry.path().extension() == ".json") files.push_back(entry.path());
+  if (!dir.empty()) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+      if (entry.path().extension() == ".json") files.push_back(entry.path());
+    }
+    if (ec)
+      return std::unexpected(std::vector<std::string>{
+          dir.string() + ": cannot read the workflow directory: " + ec.message()});
+    std::sort(files.begin(), files.end());
   }
-  if (ec)
-    return std::unexpected(std::vector<std::string>{
-        dir.string() + ": cannot read the workflow directory: " + ec.message()});
-  std::sort(files.begin(), files.end());
 
   std::vector<Workflow> workflows;
   std::map<std::string, fs::path> ids;
-  for (const fs::path& file : files) {
-    auto root = load_json_file(file);
+  const auto add = [&](const fs::path& file,
+                       const std::expected<nlohmann::ordered_json, std::string>& root) {
     if (!root) {
       problems.push_back(root.error());
-      continue;
+      return;
     }
     JsonProblems file_problems(file);
     Workflow w = read_workflow(file, *root, plugins, map, file_problems);
@@ -432,6 +440,11 @@ std::expected<std::vector<Workflow>, std::vector<std::string>> load_workflows(
       auto list = file_problems.take();
       problems.insert(problems.end(), list.begin(), list.end());
     }
+  };
+  for (const fs::path& file : files) add(file, load_json_file(file));
+  // Given as text, never read again by path: a pack's workflows are the bytes it verified.
+  for (const WorkflowText& source : more) {
+    add(source.file, parse_json_with_comments(source.text, source.file));
   }
   if (!problems.empty()) return std::unexpected(std::move(problems));
   return workflows;

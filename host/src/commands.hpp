@@ -33,6 +33,7 @@ constexpr int kExitProblems = 1;
 struct Host {
   HostConfig config;
   PluginRegistry plugins;
+  std::vector<WorkflowText> pack_workflows;  // of the verified packs, loaded by open_crm
   std::vector<std::string> problems;
   // Filled by open_crm:
   ModuleMap map;
@@ -90,5 +91,16 @@ struct TryOptions {
   std::string record;  // JSON: {"module":..., "id":..., "fields":{...}, "old":{...}}
 };
 int try_command(const GlobalOptions& options, const TryOptions& try_options);
+
+// crmflow pack keygen|sign|verify|install|list (README "Extension packs").
+struct PackOptions {
+  std::string action;                          // keygen, sign, verify, install or list
+  std::filesystem::path out;                   // keygen: <base> of <base>.key and <base>.pub
+  std::string comment;                         // keygen
+  std::filesystem::path key;                   // sign: the .key file
+  std::vector<std::filesystem::path> trusted;  // verify: .pub files instead of the config's
+  std::filesystem::path dir;                   // sign, verify, install: the pack directory
+};
+int pack_command(const GlobalOptions& options, const PackOptions& pack);
 
 }  // namespace crmflow::cli

@@ -34,7 +34,7 @@ std::unique_ptr<Host> open_host(const GlobalOptions& options) {
     host->problems.push_back(host->config.file.string() + ": time_zone: " + clock.error());
     return host;
   }
-  host->problems = load_enabled_plugins(host->config, host->plugins);
+  host->problems = load_enabled_plugins(host->config, host->plugins, &host->pack_workflows);
   return host;
 }
 
@@ -61,8 +61,9 @@ void open_crm(Host& host) {
   ensure_store_schema(*host.db);
   const auto schema_problems = introspect(*host.db, host.map);
   host.problems.insert(host.problems.end(), schema_problems.begin(), schema_problems.end());
-  if (host.config.workflows_dir.empty()) return;
-  auto workflows = load_workflows(host.config.workflows_dir, host.plugins, &host.map);
+  if (host.config.workflows_dir.empty() && host.pack_workflows.empty()) return;
+  auto workflows =
+      load_workflows(host.config.workflows_dir, host.pack_workflows, host.plugins, &host.map);
   if (!workflows) {
     host.problems.insert(host.problems.end(), workflows.error().begin(), workflows.error().end());
     return;

@@ -115,6 +115,32 @@ int main(int argc, char** argv) {
                    R"(Record as JSON: {"module":"Leads","id":"1","fields":{...},"old":{...}})")
       ->required();
 
+  PackOptions pack_options;
+  auto* pack = app.add_subcommand(
+      "pack", "Signed extension packs: make a key, sign, verify, install, list installed packs");
+  pack->require_subcommand(1);
+  auto* pack_keygen = pack->add_subcommand(
+      "keygen", "Make an Ed25519 key pair: <base>.key (secret, 0600) and <base>.pub");
+  pack_keygen->add_option("--out", pack_options.out, "<base> of the two files (never overwritten)")
+      ->required();
+  pack_keygen->add_option("--comment", pack_options.comment,
+                          "Text ending the .pub line, e.g. the publisher");
+  auto* pack_sign = pack->add_subcommand(
+      "sign", "Hash the files a pack's manifest.json lists into it and sign it (manifest.sig)");
+  pack_sign->add_option("--key", pack_options.key, "The secret key file (<base>.key)")->required();
+  pack_sign->add_option("dir", pack_options.dir, "The pack directory")->required();
+  auto* pack_verify = pack->add_subcommand(
+      "verify", "Check a pack's signature against trusted keys and every file's hash");
+  pack_verify->add_option("--trusted", pack_options.trusted,
+                          "A trusted public key file (repeatable); default: the config's "
+                          "packs.trusted_keys");
+  pack_verify->add_option("dir", pack_options.dir, "The pack directory")->required();
+  auto* pack_install = pack->add_subcommand(
+      "install", "Verify a pack with the config's trusted keys and install it into packs.dir");
+  pack_install->add_option("dir", pack_options.dir, "The pack directory")->required();
+  auto* pack_list = pack->add_subcommand(
+      "list", "The installed packs: id, version, publisher, signer, ok or why refused");
+
   CLI11_PARSE(app, argc, argv);
 
   if (plugins->parsed()) return plugins_command(global, as_json);
@@ -128,6 +154,16 @@ int main(int argc, char** argv) {
   if (jobs->parsed()) return jobs_command(global, jobs_options);
   if (retry->parsed()) return job_action_command(global, "retry", job_id);
   if (cancel->parsed()) return job_action_command(global, "cancel", job_id);
+  if (pack->parsed()) {
+    for (const auto& [sub, name] : {std::pair{pack_keygen, "keygen"},
+                                    {pack_sign, "sign"},
+                                    {pack_verify, "verify"},
+                                    {pack_install, "install"},
+                                    {pack_list, "list"}}) {
+      if (sub->parsed()) pack_options.action = name;
+    }
+    return pack_command(global, pack_options);
+  }
   if (quarantine->parsed()) {
     if (quarantine_action == "replay" && quarantine_id == 0) {
       std::cerr << "quarantine replay needs the event's id\n";

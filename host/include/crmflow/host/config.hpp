@@ -72,6 +72,15 @@ struct RetentionSettings {
   unsigned interval_seconds = 60;  // how often the host prunes
 };
 
+// Signed extension packs (pack.hpp, README "Extension packs").
+struct PackSettings {
+  std::filesystem::path dir;  // absolute; where packs are installed; empty: no packs
+  std::vector<std::filesystem::path> trusted_keys;  // absolute paths of .pub files
+  // Plugin development only: a pack without manifest.sig is loaded (hashes still checked when
+  // present), with a warning at every start. A bad or untrusted signature is never accepted.
+  bool allow_unsigned = false;
+};
+
 struct HostConfig {
   std::filesystem::path file;
   std::vector<std::filesystem::path> plugin_dirs;  // absolute, in search order
@@ -86,11 +95,13 @@ struct HostConfig {
   RetentionSettings retention;
   JobSettings jobs;
   TriggerSettings triggers;
+  PackSettings packs;
   int clock_offset_seconds = 0;   // "now" = the database's UTC_TIMESTAMP() + this (tests, demo)
   std::string time_zone = "UTC";  // IANA name: calendar steps, "today" and schedules happen here
 };
 
-// Reads and validates a host config. Relative plugin directories are resolved against the
+// Reads and validates a host config. Relative plugin directories, the packs directory and
+// the trusted keys are resolved against the
 // file's directory. The database settings are then overridden by the environment
 // (CRMFLOW_DB_HOST, _PORT, _SOCKET, _NAME, _USER) and the password is read from
 // CRMFLOW_DB_PASSWORD. Every problem is reported, each naming the file and the JSON path

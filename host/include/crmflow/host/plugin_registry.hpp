@@ -16,6 +16,7 @@
 
 #include "crmflow/host/component.hpp"
 #include "crmflow/host/component_instance.hpp"
+#include "crmflow/host/pack_manifest.hpp"
 #include "crmflow/host/record.hpp"
 
 namespace crmflow {
@@ -38,6 +39,20 @@ class PluginRegistry {
                                 const std::optional<std::set<std::string>>& enabled = {},
                                 const std::string& settings_json = "{}");
 
+  // Loads a plugin file of a verified pack from `bytes`, the very bytes whose hash was
+  // checked: they are copied into a sealed memfd (no write, grow or shrink ever after), whose
+  // symbols are read and which is then loaded as /proc/self/fd/<n>; the memfd stays open
+  // while the library is loaded. `shown_as` (the file in the pack directory) is what messages
+  // and Component::file name; the components get the pack's id and version. The components
+  // the file declares must be exactly `declared` (the manifest's entries for this file), or
+  // nothing of it is registered. `path_in_pack` is the file's path in the manifest. Otherwise
+  // as load().
+  std::vector<std::string> load_sealed(const std::filesystem::path& shown_as,
+                                       std::string_view bytes, const PackManifest& pack,
+                                       const std::string& path_in_pack,
+                                       const std::optional<std::set<std::string>>& enabled = {},
+                                       const std::string& settings_json = "{}");
+
   const std::deque<Component>& components() const noexcept { return components_; }
   const Component* find(std::string_view name) const noexcept;
 
@@ -47,6 +62,10 @@ class PluginRegistry {
                                                             std::string_view params_json) const;
 
  private:
+  struct Source;
+  std::vector<std::string> load_from(const Source& source,
+                                     const std::optional<std::set<std::string>>& enabled,
+                                     const std::string& settings_json);
   std::deque<Component> components_;  // deque: Component addresses stay stable
 };
 

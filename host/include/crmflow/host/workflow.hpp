@@ -91,4 +91,16 @@ std::expected<bool, std::string> evaluate(const ConditionNode& node, const Recor
 std::expected<std::vector<Workflow>, std::vector<std::string>> load_workflows(
     const std::filesystem::path& dir, const PluginRegistry& plugins, const ModuleMap* map);
 
+// A workflow file given as its text, e.g. one of a verified extension pack.
+struct WorkflowText {
+  std::filesystem::path file;  // for messages and Workflow::file
+  std::string text;
+};
+
+// load_workflows over `dir` (none when empty) and then the files of `more`, parsed from their
+// text and never read by path; workflow ids must be unique across all of them.
+std::expected<std::vector<Workflow>, std::vector<std::string>> load_workflows(
+    const std::filesystem::path& dir, const std::vector<WorkflowText>& more,
+    const PluginRegistry& plugins, const ModuleMap* map);
+
 }  // namespace crmflow

@@ -75,7 +75,8 @@ std::expected<void, ActionFailure> ComponentInstance::run(const Record& record,
                                                           Clock::time_point deadline,
                                                           RecordEffects* effects,
                                                           std::string_view run_as,
-                                                          std::string_view job_key) const {
+                                                          std::string_view job_key,
+                                                          unsigned nesting) const {
   if (component_.kind != CRMFLOW_KIND_ACTION) {
     return std::unexpected(
         ActionFailure{CRMFLOW_ERROR, fmt::format("component '{}' is a {}, not an action",
@@ -89,6 +90,8 @@ std::expected<void, ActionFailure> ComponentInstance::run(const Record& record,
   call.effects = effects;
   call.run_as = run_as;
   call.job_key = job_key;
+  call.callee = &component_;
+  call.nesting = nesting;
   const int32_t status = component_.abi->run(host_api(), &call, instance_);
   report_overrun(component_, record, deadline);
   if (call.host_exception) std::rethrow_exception(call.host_exception);

@@ -1,11 +1,17 @@
 #include <spdlog/spdlog.h>
 
+#include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "crmflow/host/call_context.hpp"
+#include "crmflow/host/component_instance.hpp"
 #include "crmflow/host/host_clock.hpp"
+#include "crmflow/host/json_schema.hpp"
+#include "crmflow/host/plugin_registry.hpp"
 #include "crmflow/host/template.hpp"
 
 namespace crmflow {
@@ -296,6 +302,59 @@ int32_t fire(crmflow_call* call, crmflow_str request_json, uint64_t* out_count) 
   });
 }
 
+// Deep enough for a pack's action around a generic one around another; a plugin calling itself
+// ends here instead of in a stack overflow.
+constexpr unsigned kMaxNesting = 4;
+
+int32_t run_action(crmflow_call* call, crmflow_str action, crmflow_str params_json) {
+  const crmflow::Component* outer = call->callee;
+  if (call->record == nullptr || outer == nullptr || outer->kind != CRMFLOW_KIND_ACTION) {
+    return fail(call, CRMFLOW_ERROR, "run_action is for actions");
+  }
+  const std::string_view name = view(action);
+  const std::string where = fmt::format("run_action '{}' from '{}'", name, outer->name);
+  if (call->nesting >= kMaxNesting) {
+    return fail(call, CRMFLOW_PERMANENT,
+                fmt::format("{}: actions nested more than {} deep", where, kMaxNesting));
+  }
+  const Component* inner = outer->registry == nullptr ? nullptr : outer->registry->find(name);
+  if (inner == nullptr || inner->kind != CRMFLOW_KIND_ACTION) {
+    return fail(call, CRMFLOW_NOT_FOUND,
+                fmt::format("{}: no enabled plugin offers an action of that name", where));
+  }
+  if (inner->effect != outer->effect) {
+    return fail(call, CRMFLOW_PERMANENT,
+                fmt::format("{}: effect class {} differs from the caller's {}", where,
+                            effect_name(inner->effect), effect_name(outer->effect)));
+  }
+  nlohmann::ordered_json params;
+  try {
+    params = nlohmann::ordered_json::parse(view(params_json));
+  } catch (const std::exception& e) {
+    return fail(call, CRMFLOW_PERMANENT, fmt::format("{}: parameters: {}", where, e.what()));
+  }
+  // The same check `crmflow check` gives a workflow's parameters, so a pack's mistake reads
+  // alike; the schema is the plugin's, parsed per call since compositions are rare.
+  if (const auto schema = parse_schema(inner->params_schema); schema) {
+    if (const auto wrong = validate_against_schema(*schema, params); !wrong.empty()) {
+      return fail(
+          call, CRMFLOW_PERMANENT,
+          fmt::format("{}: params{}: {}", where, wrong.front().path, wrong.front().message));
+    }
+  }
+  return guarded(call, [&]() -> int32_t {
+    const auto instance = outer->registry->instantiate(*inner, params.dump());
+    if (!instance) return fail(call, CRMFLOW_PERMANENT, where + ": " + instance.error());
+    const std::string job_key = call->job_key.empty()
+                                    ? std::string()
+                                    : fmt::format("{}/{}", call->job_key, ++call->nested_runs);
+    const auto done = instance->run(*call->record, call->deadline, call->effects, call->run_as,
+                                    job_key, call->nesting + 1);
+    if (!done) return fail(call, done.error().status, where + ": " + done.error().message);
+    return CRMFLOW_OK;
+  });
+}
+
 constexpr crmflow_host_api kHostApi = {
     sizeof(crmflow_host_api),
     CRMFLOW_ABI_MAJOR,
@@ -322,6 +381,7 @@ constexpr crmflow_host_api kHostApi = {
     &local_time,
     &utc_time,
     &fire,
+    &run_action,
 };
 
 }  // namespace

@@ -110,6 +110,12 @@ BOOST_AUTO_TEST_CASE(crmflow_host_api_v1_4_layout) {
   BOOST_TEST(offsetof(crmflow_host_api, fire) == 176u);
 }
 
+BOOST_AUTO_TEST_CASE(crmflow_host_api_v1_5_layout) {
+  BOOST_TEST(CRMFLOW_ABI_MINOR >= 5);
+  BOOST_TEST(sizeof(crmflow_host_api) >= 192u);
+  BOOST_TEST(offsetof(crmflow_host_api, run_action) == 184u);
+}
+
 BOOST_AUTO_TEST_CASE(crmflow_component_v1_0_layout) {
   BOOST_TEST(sizeof(crmflow_component) >= 104u);
   BOOST_TEST(offsetof(crmflow_component, struct_size) == 0u);

@@ -37,7 +37,7 @@ status=0
 [ "$status" -eq 1 ] || fail "exit status $status, expected 1"
 grep -q "enabled component 'comparre' is not provided by this plugin" "$work/err" || fail "typo"
 grep -q "plugins.missing: no missing.so in the plugin directories" "$work/err" || fail "missing"
-grep -q "newer_minor.so: the plugin needs ABI 1.5, newer than the host's 1.4" "$work/err" \
+grep -q "newer_minor.so: the plugin needs ABI 1.6, newer than the host's 1.5" "$work/err" \
   || fail "newer minor"
 grep -qx "3 problems found" "$work/err" || fail "no count"
 

@@ -61,13 +61,13 @@ BOOST_AUTO_TEST_CASE(abi_major_differs) {
   const auto message = refusal(registry, kTestPluginDir / "bad_major.so");
   BOOST_TEST(has(message,
                  "ABI major version differs: the host speaks ABI 1.x, the plugin was "
-                 "built for ABI 2.4"));
+                 "built for ABI 2.5"));
 }
 
 BOOST_AUTO_TEST_CASE(plugin_minor_newer_than_host) {
   PluginRegistry registry;
   const auto message = refusal(registry, kTestPluginDir / "newer_minor.so");
-  BOOST_TEST(has(message, "the plugin needs ABI 1.5, newer than the host's 1.4; upgrade crmflow"));
+  BOOST_TEST(has(message, "the plugin needs ABI 1.6, newer than the host's 1.5; upgrade crmflow"));
 }
 
 BOOST_AUTO_TEST_CASE(plugin_struct_smaller_than_required) {
@@ -196,7 +196,7 @@ BOOST_AUTO_TEST_CASE(bad_plugins_do_not_disturb_good_ones) {
   BOOST_TEST(compare->pack_id == "crmflow.compare");
   BOOST_TEST(kind_name(compare->kind) == "condition");
   BOOST_TEST(compare->abi_major == 1u);
-  BOOST_TEST(compare->abi_minor == 4u);
+  BOOST_TEST(compare->abi_minor == 5u);
   BOOST_TEST(has(compare->params_schema, "\"required\": [\"field\", \"op\"]"));
 }
 

@@ -20,7 +20,7 @@
  *    not change after create() returns; per-call state lives on the stack of the call.
  *  - Plugins are never unloaded while the host runs.
  *
- * The part between the FROZEN markers is ABI v1 (1.0, with 1.1 to 1.4 appended). Its text is
+ * The part between the FROZEN markers is ABI v1 (1.0, with 1.1 to 1.5 appended). Its text is
  * hashed by the ABI guard test (tests/abi): changing it fails CI until the change is made
  * deliberately. tests/abi/v1.0 keeps the 1.0 header as released; plugins built against it
  * keep loading.
@@ -54,7 +54,7 @@
 /* ==== BEGIN FROZEN ABI v1 ==== */
 
 #define CRMFLOW_ABI_MAJOR 1
-#define CRMFLOW_ABI_MINOR 4
+#define CRMFLOW_ABI_MINOR 5
 #define CRMFLOW_ENTRY_POINT "crmflow_plugin_query"
 
 /* Status codes returned across the ABI. Anything but CRMFLOW_OK comes with a message
@@ -246,6 +246,19 @@ typedef struct crmflow_host_api {
    * is asked and by how many hosts. *out_count receives the number of new firings.
    * CRMFLOW_ERROR with a message naming the member for a request the host cannot serve. */
   int32_t (*fire)(crmflow_call* call, crmflow_str request_json, uint64_t* out_count);
+
+  /* ---- v1.5: composition. ---- */
+
+  /* Runs the action component named `action` (of any loaded plugin, e.g. "send_email") with
+   * the parameters `params_json` (JSON object text) as a part of the calling action: for the
+   * same record and run-as user, in the same transaction (database effects) or job (external
+   * effects). Its effect class must be the caller's. In a job, the n-th such call of a run
+   * gets the job key "<caller's key>/<n>", the same on every attempt, so an email or request
+   * it sends keeps its idempotency key. Returns the inner action's status; its message is
+   * then the call's last_error. CRMFLOW_NOT_FOUND when no loaded action has that name;
+   * CRMFLOW_PERMANENT for parameters it refuses, another effect class, or calls nested more
+   * than 4 deep. Actions only. */
+  int32_t (*run_action)(crmflow_call* call, crmflow_str action, crmflow_str params_json);
 
   /* Later minors append services here. */
 } crmflow_host_api;

@@ -268,6 +268,18 @@ class Call {
     return count;
   }
 
+  // ---- Composition (ABI 1.5) ----
+
+  // Actions: runs the action `action` (any loaded plugin's, e.g. "send_email") with `params`
+  // as a part of this one: same record, user, transaction or job (see abi.h run_action).
+  // Throws Error with the inner action's status and message, so a retryable failure of the
+  // inner action stays retryable.
+  void run_action(std::string_view action, const Json& params) const {
+    require(offsetof(crmflow_host_api, run_action), "run_action");
+    const std::string text = params.dump();
+    check(api_->run_action(call_, to_str(action), to_str(text)));
+  }
+
   const crmflow_host_api* api() const noexcept { return api_; }
   crmflow_call* raw() const noexcept { return call_; }
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "crmflow/host/component.hpp"
 #include "crmflow/host/record.hpp"
 #include "crmflow/host/record_effects.hpp"
 
@@ -44,6 +45,9 @@ struct crmflow_call {
   // An exception a host service caught (e.g. a deadlock) so it would not cross the plugin;
   // rethrown on the host side after the plugin returns.
   std::exception_ptr host_exception;
+  const crmflow::Component* callee = nullptr;  // the component called; null for create()
+  unsigned nesting = 0;      // how many run_action calls this call is inside of
+  unsigned nested_runs = 0;  // run_action calls made so far: numbers the inner job keys
 };
 
 namespace crmflow {

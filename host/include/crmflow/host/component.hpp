@@ -14,6 +14,8 @@ class shared_library;
 
 namespace crmflow {
 
+class PluginRegistry;
+
 std::string_view kind_name(uint32_t kind) noexcept;
 std::string_view effect_name(uint32_t effect) noexcept;
 
@@ -32,6 +34,9 @@ struct Component {
   std::filesystem::path file;
   const crmflow_component* abi = nullptr;
   std::shared_ptr<const boost::dll::shared_library> library;  // keeps the code mapped
+  // The registry that loaded it: where an action's run_action (ABI 1.5) finds the actions it
+  // composes. Only read during calls, while the registry serves the host.
+  const PluginRegistry* registry = nullptr;
 };
 
 }  // namespace crmflow

@@ -40,13 +40,15 @@ class ComponentInstance {
 
   // Actions only: runs the action for the record. `effects` carries out its database
   // effects (null: the action may not write); `run_as` is the workflow's user; `job_key`
-  // the idempotency key of the job the action runs in (empty inside an event). An exception
-  // the effects raised (a database error) is rethrown here, after the plugin returned.
+  // the idempotency key of the job the action runs in (empty inside an event); `nesting`
+  // how many actions this one runs inside of (run_action). An exception the effects raised
+  // (a database error) is rethrown here, after the plugin returned.
   std::expected<void, ActionFailure> run(const Record& record,
                                          std::chrono::steady_clock::time_point deadline,
                                          RecordEffects* effects = nullptr,
                                          std::string_view run_as = {},
-                                         std::string_view job_key = {}) const;
+                                         std::string_view job_key = {},
+                                         unsigned nesting = 0) const;
 
   // Triggers only: one tick for the workflow's `module`; `tick` holds the window and
   // carries out the trigger's fire requests. The error names the component and carries the

@@ -100,12 +100,11 @@ struct HostConfig {
   std::string time_zone = "UTC";  // IANA name: calendar steps, "today" and schedules happen here
 };
 
-// Reads and validates a host config. Relative plugin directories, the packs directory and
-// the trusted keys are resolved against the
-// file's directory. The database settings are then overridden by the environment
-// (CRMFLOW_DB_HOST, _PORT, _SOCKET, _NAME, _USER) and the password is read from
-// CRMFLOW_DB_PASSWORD. Every problem is reported, each naming the file and the JSON path
-// (or line and column for a syntax error).
+// Reads and validates a host config. Relative plugin directories, the packs directory and the
+// trusted keys are resolved against the file's directory. The database settings are then
+// overridden by the environment (CRMFLOW_DB_HOST, _PORT, _SOCKET, _NAME, _USER) and the
+// password is read from CRMFLOW_DB_PASSWORD. Every problem is reported, each naming the file and
+// the JSON path (or line and column for a syntax error).
 std::expected<HostConfig, std::vector<std::string>> load_host_config(
     const std::filesystem::path& file);
 

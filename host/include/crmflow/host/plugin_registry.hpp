@@ -43,10 +43,11 @@ class PluginRegistry {
   // checked: they are copied into a sealed memfd (no write, grow or shrink ever after), whose
   // symbols are read and which is then loaded as /proc/self/fd/<n>; the memfd stays open
   // while the library is loaded. `shown_as` (the file in the pack directory) is what messages
-  // and Component::file name; the components get the pack's id and version. The components
-  // the file declares must be exactly `declared` (the manifest's entries for this file), or
-  // nothing of it is registered. `path_in_pack` is the file's path in the manifest. Otherwise
-  // as load().
+  // and Component::file name; the components get the pack's id and version. `path_in_pack`
+  // is the file's path in the manifest; the components the file declares (kind and name) must
+  // be exactly the manifest's entries for that file, or nothing of it is registered. Loading
+  // runs the library's constructors: call this only for bytes of a verified pack. Otherwise as
+  // load().
   std::vector<std::string> load_sealed(const std::filesystem::path& shown_as,
                                        std::string_view bytes, const PackManifest& pack,
                                        const std::string& path_in_pack,

@@ -95,6 +95,12 @@ grep -q "^canary@1.0.0 .* canary_sing .* $work/packs/canary/canary.so$" "$work/o
   || fail "plugins does not show the pack and the original file"
 grep -q "/proc/self/fd" "$work/out" && fail "plugins shows the memfd path"
 rm -f "$CRMFLOW_CANARY_FILE"
+# The config's plugins.canary entry belongs to the pack's canary.so: "enabled": false skips it.
+sed -i 's|"changes": {}}|"changes": {}, "canary": {"enabled": false}}|' "$work/crmflow.json"
+"$crmflow" "${crm[@]}" plugins >"$work/out" 2>&1 || fail "plugins with the pack's file disabled"
+grep -q canary_sing "$work/out" && fail "a disabled pack file was loaded"
+[ ! -e "$CRMFLOW_CANARY_FILE" ] || fail "a disabled pack file ran code"
+sed -i 's|, "canary": {"enabled": false}||' "$work/crmflow.json"
 
 # refused <why> <exact message>: check fails naming the pack and why; no code of it ran.
 refused() {

@@ -250,6 +250,14 @@ std::expected<PackKeyFiles, std::string> generate_pack_key(const fs::path& base,
     return std::unexpected(std::string("--comment: must be one line"));
   }
   PackKeyFiles files{fs::path(base.string() + ".key"), fs::path(base.string() + ".pub"), ""};
+  // Checked first so that neither file is touched; O_EXCL below still guards against a race.
+  for (const fs::path& file : {files.secret_file, files.public_file}) {
+    std::error_code ec;
+    if (fs::exists(fs::symlink_status(file, ec))) {
+      return std::unexpected(
+          fmt::format("{}: exists already; keygen never overwrites a key", file.string()));
+    }
+  }
   PackPublicKey pub;
   SecretKey secret;
   crypto_sign_keypair(pub.key.data(), secret.key.data());
@@ -261,18 +269,15 @@ std::expected<PackKeyFiles, std::string> generate_pack_key(const fs::path& base,
   const auto wrote_secret = write_new(files.secret_file, secret_line, 0600);
   sodium_memzero(secret_line.data(), secret_line.size());
   if (!wrote_secret) {
-    return std::unexpected(fmt::format("{}: cannot create the secret key: {}{}",
-                                       files.secret_file.string(), wrote_secret.error(),
-                                       errno == EEXIST ? " (keygen never overwrites a key)" : ""));
+    return std::unexpected(fmt::format("{}: cannot create the secret key: {}",
+                                       files.secret_file.string(), wrote_secret.error()));
   }
   const std::string public_line =
       fmt::format("{} {} {}\n", kPublicTag, base64(pub.key.data(), pub.key.size()), label);
   if (const auto wrote = write_new(files.public_file, public_line, 0644); !wrote) {
-    const bool existed = errno == EEXIST;
     ::unlink(files.secret_file.c_str());  // ours: made a moment ago, useless without its .pub
-    return std::unexpected(fmt::format("{}: cannot create the public key: {}{}",
-                                       files.public_file.string(), wrote.error(),
-                                       existed ? " (keygen never overwrites a key)" : ""));
+    return std::unexpected(fmt::format("{}: cannot create the public key: {}",
+                                       files.public_file.string(), wrote.error()));
   }
   return files;
 }

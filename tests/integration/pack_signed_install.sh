@@ -23,7 +23,7 @@ grep -q "^crmflow-ed25519 [A-Za-z0-9+/=]* Demo Partner GmbH$" "$work/keys/partne
 if "$crmflow" pack keygen --out "$work/keys/partner" >"$work/out" 2>&1; then
   fail "keygen overwrote a key"
 fi
-grep -qF "partner.key: cannot create the secret key: File exists (keygen never overwrites a key)" \
+grep -qF "$work/keys/partner.key: exists already; keygen never overwrites a key" \
   "$work/out" || fail "keygen over an existing key does not say why"
 
 # The pack source as a partner stages it.

@@ -169,7 +169,7 @@ class WelcomeEmail final : public MemberEmail {
                                         "! Your membership \"{{record.name}}\" is active.\n\n"
                                         "Your contact persons:\n" +
                                         a.contacts + "\nWhere you find us:\n" + a.channels +
-                                        "\nWe look forward to seeing you.\n" + a.name + "\n"};
+                                        "\nWe look forward to seeing you.\n" + a.name};
   }
 };
 
@@ -191,7 +191,7 @@ class AnniversaryEmail final : public MemberEmail {
                 ".\n\n"
                 "How was it? Tell us in two minutes:\n" +
                 a.feedback_url + "?member={{record.id}}\n\nYour contact persons:\n" + a.contacts +
-                "\n" + a.name + "\n"};
+                "\n" + a.name};
   }
 };
 

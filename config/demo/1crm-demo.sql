@@ -105,6 +105,11 @@ CREATE TABLE `contacts` (
   `phone_work` varchar(100) DEFAULT NULL,
   `phone_mobile` varchar(100) DEFAULT NULL,
   `primary_account_id` char(36) DEFAULT NULL,
+  `primary_address_street` varchar(150) DEFAULT NULL,
+  `primary_address_city` varchar(100) DEFAULT NULL,
+  `primary_address_state` varchar(100) DEFAULT NULL,
+  `primary_address_postalcode` varchar(20) DEFAULT NULL,
+  `primary_address_country` varchar(100) DEFAULT NULL,
   PRIMARY KEY (`id`),
   KEY `idx_contacts_last_first` (`last_name`, `first_name`, `deleted`),
   KEY `idx_contacts_primary_account` (`primary_account_id`, `deleted`),
@@ -325,7 +330,9 @@ CREATE TABLE `project` (
   KEY `idx_project_account` (`account_id`, `deleted`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;
 
--- case_number is handed out by the database, not by the application.
+-- case_number is handed out by the database, not by the application. external_ticket_id is
+-- a custom field an admin added for the id the ticket system gives a case (written back by
+-- config/workflows/case-to-ticket-system.json).
 CREATE TABLE `cases` (
   `id` char(36) NOT NULL,
   `name` varchar(255) DEFAULT NULL,
@@ -343,6 +350,7 @@ CREATE TABLE `cases` (
   `resolution` text,
   `account_id` char(36) DEFAULT NULL,
   `contact_id` char(36) DEFAULT NULL,
+  `external_ticket_id` varchar(50) DEFAULT NULL,
   PRIMARY KEY (`id`),
   UNIQUE KEY `idx_cases_number` (`case_number`),
   KEY `idx_cases_account` (`account_id`, `deleted`),
@@ -456,12 +464,14 @@ INSERT INTO `users` (`id`, `user_name`, `first_name`, `last_name`, `email1`, `ti
 ('usr00002-0000-4000-8000-000000000000', 'mhuber', 'Maria', 'Huber', 'maria.huber@demo.example', 'Sales Manager', 0, 'Active', '2024-01-03 09:00:00', '2024-06-10 12:30:00', '1', '1'),
 ('usr00003-0000-4000-8000-000000000000', 'tweber', 'Thomas', 'Weber', 'thomas.weber@demo.example', 'Support Engineer', 0, 'Active', '2024-01-03 09:05:00', '2024-01-03 09:05:00', '1', '1');
 
--- Three Austrian/German customers with VAT ids, one French customer without one.
+-- Three Austrian/German customers with VAT ids, one French customer without one, and an
+-- Austrian small business (no VAT id: below the turnover threshold).
 INSERT INTO `accounts` (`id`, `name`, `date_entered`, `date_modified`, `modified_user_id`, `created_by`, `assigned_user_id`, `account_type`, `industry`, `phone_office`, `email1`, `website`, `billing_address_street`, `billing_address_city`, `billing_address_postalcode`, `billing_address_country`, `vat_id`) VALUES
 ('acc00001-0000-4000-8000-000000000000', 'Alpenblick Software GmbH', '2024-02-01 10:00:00', '2025-03-04 14:20:00', 'usr00002-0000-4000-8000-000000000000', '1', 'usr00002-0000-4000-8000-000000000000', 'Customer', 'Technology', '+43 1 2345670', 'office@alpenblick.example', 'https://alpenblick.example', 'Mariahilfer Straße 101', 'Wien', '1060', 'Austria', 'ATU12345678'),
 ('acc00002-0000-4000-8000-000000000000', 'Brennerhof Handels GmbH', '2024-02-15 11:30:00', '2024-11-20 09:00:00', 'usr00002-0000-4000-8000-000000000000', '1', 'usr00002-0000-4000-8000-000000000000', 'Customer', 'Retail', '+43 512 987650', 'einkauf@brennerhof.example', 'https://brennerhof.example', 'Maria-Theresien-Straße 18', 'Innsbruck', '6020', 'Austria', 'ATU87654321'),
 ('acc00003-0000-4000-8000-000000000000', 'Rheinwerk Maschinenbau AG', '2024-03-05 08:45:00', '2025-01-10 16:00:00', '1', '1', 'usr00002-0000-4000-8000-000000000000', 'Customer', 'Manufacturing', '+49 221 5550100', 'info@rheinwerk.example', 'https://rheinwerk.example', 'Deutzer Freiheit 42', 'Köln', '50679', 'Germany', 'DE123456789'),
-('acc00004-0000-4000-8000-000000000000', 'Atelier Lumière SARL', '2024-05-20 13:00:00', '2025-02-01 10:15:00', 'usr00002-0000-4000-8000-000000000000', 'usr00002-0000-4000-8000-000000000000', 'usr00002-0000-4000-8000-000000000000', 'Customer', 'Media', '+33 4 72 00 11 22', 'contact@atelier-lumiere.example', 'https://atelier-lumiere.example', '12 Rue de la République', 'Lyon', '69002', 'France', NULL);
+('acc00004-0000-4000-8000-000000000000', 'Atelier Lumière SARL', '2024-05-20 13:00:00', '2025-02-01 10:15:00', 'usr00002-0000-4000-8000-000000000000', 'usr00002-0000-4000-8000-000000000000', 'usr00002-0000-4000-8000-000000000000', 'Customer', 'Media', '+33 4 72 00 11 22', 'contact@atelier-lumiere.example', 'https://atelier-lumiere.example', '12 Rue de la République', 'Lyon', '69002', 'France', NULL),
+('acc00005-0000-4000-8000-000000000000', 'Steiner Consulting e.U.', '2025-03-05 09:00:00', '2025-03-05 09:00:00', 'usr00002-0000-4000-8000-000000000000', 'usr00002-0000-4000-8000-000000000000', 'usr00002-0000-4000-8000-000000000000', 'Customer', 'Consulting', '+43 316 480 20', 'eva@steiner-consulting.example', NULL, 'Herrengasse 7', 'Graz', '8010', 'Austria', NULL);
 
 -- Exactly one contact per account has that account as its primary account. Julia
 -- Berger is an external consultant: no primary account, linked to two accounts.
@@ -471,6 +481,12 @@ INSERT INTO `contacts` (`id`, `date_entered`, `date_modified`, `modified_user_id
 ('con00003-0000-4000-8000-000000000000', '2024-02-15 11:35:00', '2024-02-15 11:35:00', '1', '1', 'usr00002-0000-4000-8000-000000000000', 'Mr.', 'Andreas', 'Hofer', 'Managing Director', 'andreas.hofer@brennerhof.example', '+43 512 987651', NULL, 'acc00002-0000-4000-8000-000000000000'),
 ('con00004-0000-4000-8000-000000000000', '2024-03-05 08:50:00', '2025-01-10 16:00:00', '1', '1', 'usr00003-0000-4000-8000-000000000000', 'Ms.', 'Sabine', 'Schäfer', 'IT Manager', 'sabine.schaefer@rheinwerk.example', '+49 221 5550123', '+49 171 5550123', 'acc00003-0000-4000-8000-000000000000'),
 ('con00005-0000-4000-8000-000000000000', '2024-05-20 13:05:00', '2024-05-20 13:05:00', 'usr00002-0000-4000-8000-000000000000', 'usr00002-0000-4000-8000-000000000000', 'usr00002-0000-4000-8000-000000000000', 'Ms.', 'Camille', 'Dubois', 'Gérante', 'camille.dubois@atelier-lumiere.example', '+33 4 72 00 11 23', NULL, 'acc00004-0000-4000-8000-000000000000');
+
+-- The contacts' own (postal) addresses; a primary contact's is usually the account's
+-- billing address. Julia Berger, the external consultant, has her office's.
+UPDATE `contacts` SET `primary_address_street` = 'Mariahilfer Straße 101', `primary_address_city` = 'Wien', `primary_address_postalcode` = '1060', `primary_address_country` = 'Austria' WHERE `id` = 'con00001-0000-4000-8000-000000000000';
+UPDATE `contacts` SET `primary_address_street` = 'Landstraßer Hauptstraße 5', `primary_address_city` = 'Wien', `primary_address_postalcode` = '1030', `primary_address_country` = 'Austria' WHERE `id` = 'con00002-0000-4000-8000-000000000000';
+UPDATE `contacts` SET `primary_address_street` = 'Maria-Theresien-Straße 18', `primary_address_city` = 'Innsbruck', `primary_address_postalcode` = '6020', `primary_address_country` = 'Austria' WHERE `id` = 'con00003-0000-4000-8000-000000000000';
 
 INSERT INTO `accounts_contacts` (`id`, `account_id`, `contact_id`, `date_modified`) VALUES
 ('acx00001-0000-4000-8000-000000000000', 'acc00001-0000-4000-8000-000000000000', 'con00001-0000-4000-8000-000000000000', '2024-02-01 10:05:00'),

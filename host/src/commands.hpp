@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,9 @@ struct GlobalOptions {
   std::vector<std::filesystem::path> plugin_dirs;  // searched before the config's
   std::string log_level;                           // overrides the config when set
   std::string log_format;
+  // Moves the host's clock (the config's clock_offset_seconds) for this run: the demo and
+  // tests show what a delay of two weeks does without waiting two weeks.
+  std::optional<int> clock_offset_seconds;
 };
 
 // Exit codes: 0 success, 1 the config, a plugin or the database has a problem (all of them

@@ -20,6 +20,8 @@ std::unique_ptr<Host> open_host(const GlobalOptions& options) {
     return host;
   }
   host->config = std::move(*config);
+  if (options.clock_offset_seconds)
+    host->config.clock_offset_seconds = *options.clock_offset_seconds;
   auto& dirs = host->config.plugin_dirs;
   dirs.insert(dirs.begin(), options.plugin_dirs.begin(), options.plugin_dirs.end());
 

@@ -26,6 +26,9 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
   app.add_option("--log-format", global.log_format, "text or json")
       ->check(CLI::IsMember({"text", "json"}));
+  app.add_option("--clock-offset", global.clock_offset_seconds,
+                 "Seconds the host's clock runs ahead of the database's (overrides "
+                 "clock_offset_seconds; for demos and tests, never for production)");
 
   bool as_json = false;
   auto* plugins = app.add_subcommand(

@@ -7,6 +7,9 @@
 # (eval "$(scripts/mariadb.sh env)").
 set -euo pipefail
 source "$(dirname "$0")/db_script.sh" it "$1" "$2"
+# The shipped config trusts the demo partner's key and loads the membership pack it signed.
+"$repo/scripts/demo-pack.sh" "$crmflow" "$(dirname "$plugin_dir")/packs/membership" >"$work/out" 2>&1 \
+  || fail "scripts/demo-pack.sh failed"
 
 CRMFLOW_DB_NAME=$db CRMFLOW_DB_SOCKET= "$crmflow" --config "$repo/config/crmflow.json" \
   --plugin-dir "$plugin_dir" run --once >"$work/out" 2>&1 || fail "run --once exited $?"

@@ -8,11 +8,13 @@ set -euo pipefail
 source "$(dirname "$0")/db_script.sh" check "$1" "$2"
 
 mkdir "$work/workflows"
-config() {  # config <workflows dir>
+config() {  # config <workflows dir>: every plugin the shipped workflows use
   cat > "$work/config.json" <<JSON
 {"plugin_dirs": ["$plugin_dir"],
  "plugins": {"compare": {}, "changes": {}, "create_record": {}, "update_record": {},
-             "inactivity": {}, "date_reached": {}, "schedule": {}},
+             "inactivity": {}, "date_reached": {}, "schedule": {}, "update_related": {},
+             "schedule_meeting": {}, "show_warning": {}, "call_remote_api": {},
+             "send_email": {"settings": {"smtp_url": "smtp://127.0.0.1:9", "from": "crm@demo.example"}}},
  "module_map": "$repo/config/crm/1crm.json", "workflows": "$1"}
 JSON
 }

@@ -23,8 +23,9 @@ config() {  # config <offset seconds>: the shipped plugins and workflows, time m
   cat >"$work/crmflow.json" <<JSON
 {
   "plugin_dirs": ["$plugin_dir"],
-  "plugins": {"compare": {"enabled": true}, "changes": {"enabled": true},
-              "create_record": {"enabled": true}, "inactivity": {"enabled": true}},
+  "plugins": {"compare": {}, "changes": {}, "create_record": {}, "inactivity": {},
+              "update_related": {}, "schedule_meeting": {}, "show_warning": {},
+              "call_remote_api": {}, "send_email": {"settings": {"smtp_url": "smtp://127.0.0.1:9", "from": "crm@demo.example"}}},
   "module_map": "$repo/config/crm/1crm.json",
   "workflows": "$repo/config/workflows",
   "database": {"host": "127.0.0.1"},

@@ -228,6 +228,7 @@ std::expected<PackManifest, std::vector<std::string>> parse_pack_manifest(
     }
   }
   for (const std::string& plugin : plugins) {
+    if (!check_pack_path(plugin)) continue;  // reported above already
     if (std::ranges::none_of(m.components,
                              [&](const PackComponent& c) { return c.file == plugin; })) {
       problems.add("components", plugin + " is listed in files but declares no component here");

@@ -71,12 +71,9 @@ std::expected<bool, std::string> ComponentInstance::evaluate(const Record& recor
   return result != 0;
 }
 
-std::expected<void, ActionFailure> ComponentInstance::run(const Record& record,
-                                                          Clock::time_point deadline,
-                                                          RecordEffects* effects,
-                                                          std::string_view run_as,
-                                                          std::string_view job_key,
-                                                          unsigned nesting) const {
+std::expected<void, ActionFailure> ComponentInstance::run(
+    const Record& record, Clock::time_point deadline, RecordEffects* effects,
+    std::string_view run_as, std::string_view job_key, unsigned nesting) const {
   if (component_.kind != CRMFLOW_KIND_ACTION) {
     return std::unexpected(
         ActionFailure{CRMFLOW_ERROR, fmt::format("component '{}' is a {}, not an action",

@@ -47,13 +47,14 @@ Claim claim_of(const Event& event) {
 struct Verdict {
   bool run = false;
   std::string reason;
+  std::string conditions;  // the deciding conditions (conditions_text), when they were judged
 };
 
 // The audit's columns for one run, in crmflow_run's order after the event id.
 std::vector<std::string> audit_values(const Event& event, const std::string& workflow,
                                       const std::string& outcome, const std::string& reason,
-                                      int actions_run, Clock::duration duration,
-                                      const std::string& owner) {
+                                      const std::string& conditions, int actions_run,
+                                      Clock::duration duration, const std::string& owner) {
   const long long micros = std::chrono::duration_cast<std::chrono::microseconds>(duration).count();
   return {std::to_string(event.id),
           workflow,
@@ -61,6 +62,7 @@ std::vector<std::string> audit_values(const Event& event, const std::string& wor
           event.record_id,
           outcome,
           reason,
+          conditions,
           std::to_string(actions_run),
           std::to_string(micros),
           owner};
@@ -68,14 +70,14 @@ std::vector<std::string> audit_values(const Event& event, const std::string& wor
 
 constexpr const char* kAuditInsert =
     "INSERT INTO crmflow_run (event_id, workflow_id, module, record_id, outcome, reason, "
-    "actions_run, duration_us, host, error, created_at) VALUES ";
+    "conditions, actions_run, duration_us, host, error, created_at) VALUES ";
 
 // One failed run, written at once (outside a batch).
 void write_failure(soci::session& db, const Event& event, const std::string& workflow,
                    const std::string& error, const std::string& owner) {
   BoundQuery query;
   std::string row;
-  for (std::string& value : audit_values(event, workflow, "failed", "", 0, {}, owner)) {
+  for (std::string& value : audit_values(event, workflow, "failed", "", "", 0, {}, owner)) {
     row += (row.empty() ? "" : ", ") + query.bind(std::move(value));
   }
   query.sql = fmt::format("{}({}, {}, UTC_TIMESTAMP(6))", kAuditInsert, row, query.bind(error));
@@ -412,29 +414,33 @@ void Engine::run_workflow(const Workflow& w, const Event& event, Record& record,
   const auto judge = [&]() -> Verdict {
     const bool deleted = event.kind == "deleted";
     if (deleted && w.trigger == TriggerKind::saved)
-      return {false, "the record was deleted; the workflow runs on saves"};
+      return {false, "the record was deleted; the workflow runs on saves", ""};
     if (!deleted && w.trigger == TriggerKind::deleted)
-      return {false, "the record was saved; the workflow runs on deletes"};
+      return {false, "the record was saved; the workflow runs on deletes", ""};
     if (w.applies_to == AppliesTo::new_records && !event.is_new)
-      return {false, "applies to new records only"};
+      return {false, "applies to new records only", ""};
     if (event.cause == w.id)
-      return {false, "caused by this workflow's own write; not triggered again"};
+      return {false, "caused by this workflow's own write; not triggered again", ""};
     if (event.depth > static_cast<int>(options_.depth_limit)) {
-      return {false, fmt::format("chain depth {} exceeds the limit of {}", event.depth,
-                                 options_.depth_limit)};
+      return {
+          false,
+          fmt::format("chain depth {} exceeds the limit of {}", event.depth, options_.depth_limit),
+          ""};
     }
-    const auto now_holds = evaluate(w.conditions, record, deadline);
+    std::vector<std::string> deciding;
+    const auto now_holds = evaluate(w.conditions, record, deadline, &deciding);
     if (!now_holds)
       throw WorkflowFailure(w.id, fmt::format("workflow {}: {}", w.id, now_holds.error()));
-    if (!*now_holds) return {false, "conditions not met"};
+    const std::string conditions = conditions_text(deciding);
+    if (!*now_holds) return {false, "conditions not met", conditions};
     if (w.fire == FireMode::on_change && !event.is_new && event.old_image) {
       const auto held_before = evaluate(w.conditions, before, deadline);
       if (!held_before)
         throw WorkflowFailure(w.id, fmt::format("workflow {}: {}", w.id, held_before.error()));
       if (*held_before)
-        return {false, "conditions held before this save already (fires on_change)"};
+        return {false, "conditions held before this save already (fires on_change)", conditions};
     }
-    return {true, "conditions met"};
+    return {true, "conditions met", conditions};
   };
   const Verdict verdict = judge();
   int actions_run = 0;
@@ -483,7 +489,8 @@ void Engine::run_workflow(const Workflow& w, const Event& event, Record& record,
     reason = fmt::format("{} fired ({}); {}", w.timer->component().name, event.firing_key, reason);
   }
   audit_.push_back(audit_values(event, w.id, verdict.run ? "done" : "not_matched", reason,
-                                actions_run, Clock::now() - started, options_.owner));
+                                verdict.conditions, actions_run, Clock::now() - started,
+                                options_.owner));
 }
 
 void Engine::begin_writes(const Event& event, const Workflow& w) {
@@ -558,7 +565,7 @@ void Engine::dispatch(const Event& event) {
       audit_.push_back(audit_values(event, event.workflow_id, "not_matched",
                                     "the record no longer exists (or its module left the module "
                                     "map)",
-                                    0, {}, options_.owner));
+                                    "", 0, {}, options_.owner));
       return;
     }
     record.current = record.new_image = *current;

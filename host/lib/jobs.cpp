@@ -162,7 +162,7 @@ std::vector<JobRunner::Job> JobRunner::claim() {
 }
 
 bool JobRunner::finish(const Job& job, const std::string& state, const std::string& reason,
-                       const std::string& error) {
+                       const std::string& error, const std::string& conditions) {
   const std::string finished = format_utc(now());
   std::vector<std::string> values = {state};
   std::string sql = "UPDATE crmflow_job SET state = :state, owner = NULL, lease_until = NULL";
@@ -173,41 +173,46 @@ bool JobRunner::finish(const Job& job, const std::string& state, const std::stri
   sql += ", last_error = :error";
   values.push_back(error);
   if (!leases_.fenced(sql, job.claim, values)) return false;
-  audit(job, state, reason, error);
+  audit(job, state, reason, error, conditions);
   return true;
 }
 
 void JobRunner::audit(const Job& job, const std::string& outcome, const std::string& reason,
-                      const std::string& error) {
+                      const std::string& error, const std::string& conditions) {
   const long long event_id = static_cast<long long>(job.request.event_id);
   const long long job_id = static_cast<long long>(job.claim.id);
   std::string error_text = error;
   soci::indicator error_ind = error.empty() ? soci::i_null : soci::i_ok;
+  std::string conditions_value = conditions;
+  soci::indicator conditions_ind = conditions.empty() ? soci::i_null : soci::i_ok;
   const int actions_run = outcome == "done" ? 1 : 0;
   db_ << "INSERT INTO crmflow_run (event_id, job_id, workflow_id, module, record_id, outcome, "
-         "reason, actions_run, duration_us, error, host, created_at) VALUES (:e, :j, :w, :m, :r, "
-         ":o, :reason, :a, 0, :err, :h, UTC_TIMESTAMP(6))",
+         "reason, conditions, actions_run, duration_us, error, host, created_at) VALUES (:e, :j, "
+         ":w, :m, :r, :o, :reason, :cond, :a, 0, :err, :h, UTC_TIMESTAMP(6))",
       soci::use(event_id), soci::use(job_id), soci::use(job.request.workflow_id),
       soci::use(job.request.module), soci::use(job.request.record_id), soci::use(outcome),
-      soci::use(reason), soci::use(actions_run), soci::use(error_text, error_ind),
-      soci::use(options_.owner);
+      soci::use(reason), soci::use(conditions_value, conditions_ind), soci::use(actions_run),
+      soci::use(error_text, error_ind), soci::use(options_.owner);
 }
 
-std::pair<std::string, std::string> JobRunner::perform(Job& job) {
+JobRunner::Outcome JobRunner::perform(Job& job) {
   const JobRequest& r = job.request;
   const auto w = std::ranges::find(workflows_, r.workflow_id, &Workflow::id);
   if (w == workflows_.end() || !w->active) {
-    return {"cancelled", fmt::format("workflow {} is no longer loaded or active", r.workflow_id)};
+    return {"cancelled", fmt::format("workflow {} is no longer loaded or active", r.workflow_id),
+            ""};
   }
   if (r.action_index < 0 || static_cast<size_t>(r.action_index) >= w->actions.size() ||
       w->actions[static_cast<size_t>(r.action_index)].action->component().name != r.plugin) {
-    return {"cancelled", fmt::format("workflow {} no longer has a {} action at actions[{}]",
-                                     r.workflow_id, r.plugin, r.action_index)};
+    return {"cancelled",
+            fmt::format("workflow {} no longer has a {} action at actions[{}]", r.workflow_id,
+                        r.plugin, r.action_index),
+            ""};
   }
   const ActionStep& step = w->actions[static_cast<size_t>(r.action_index)];
   const Module* module = map_.find(r.module);
   if (module == nullptr) {
-    return {"cancelled", fmt::format("module {} is no longer in the module map", r.module)};
+    return {"cancelled", fmt::format("module {} is no longer in the module map", r.module), ""};
   }
   const auto deadline = Clock::now() + options_.call_deadline;
   Record record;
@@ -217,16 +222,19 @@ std::pair<std::string, std::string> JobRunner::perform(Job& job) {
   if (r.new_image) record.new_image = *r.new_image;
   const std::optional<RecordImage> current = read_current_record(db_, *module, r.record_id);
   std::string reason = "done";
+  std::string conditions;
   if (r.recheck) {
     // State conditions on the record as it is now; change conditions on the stored images.
-    if (!current) return {"cancelled", "the record was deleted before the action was due"};
+    if (!current) return {"cancelled", "the record was deleted before the action was due", ""};
     record.current = *current;
     if (!w->related_fields.empty()) {
       resolve_related_fields(db_, map_, *module, w->related_fields, record);
     }
-    const auto holds = evaluate(w->conditions, record, deadline);
+    std::vector<std::string> deciding;
+    const auto holds = evaluate(w->conditions, record, deadline, &deciding);
     if (!holds) throw JobFailure(holds.error());
-    if (!*holds) return {"skipped", "skipped: conditions no longer met"};
+    conditions = conditions_text(deciding);
+    if (!*holds) return {"skipped", "skipped: conditions no longer met", conditions};
     reason = "due; conditions still met";
   } else {
     record.current = current ? *current : (r.new_image ? record.new_image : record.old_image);
@@ -237,7 +245,7 @@ std::pair<std::string, std::string> JobRunner::perform(Job& job) {
     throw JobFailure(fmt::format("{}: {}", step.path, done.error().message),
                      done.error().status == CRMFLOW_PERMANENT);
   }
-  return {"done", reason};
+  return {"done", reason, conditions};
 }
 
 void JobRunner::run(Job& job) {
@@ -262,7 +270,7 @@ void JobRunner::run(Job& job) {
       const int next_depth = r.depth + 1;
       db_ << "SET @crmflow_depth = :d, @crmflow_cause = :c", soci::use(next_depth),
           soci::use(r.workflow_id);
-      std::pair<std::string, std::string> result;
+      Outcome result;
       try {
         result = perform(job);
       } catch (const JobFailure& failure) {
@@ -274,8 +282,8 @@ void JobRunner::run(Job& job) {
         error = e.what();
         break;
       }
-      const auto& [outcome, reason] = result;
-      if (!finish(job, outcome, reason, "")) {
+      const auto& [outcome, reason, conditions] = result;
+      if (!finish(job, outcome, reason, "", conditions)) {
         spdlog::warn("{}: another host claimed it after our lease ran out; our work is rolled back",
                      what);
         return;  // the transaction rolls back
@@ -310,8 +318,8 @@ void JobRunner::run(Job& job) {
                          error)) {
       return;
     }
-    audit(job, "failed", fmt::format("attempt {} failed; retried later", job.claim.attempts),
-          error);
+    audit(job, "failed", fmt::format("attempt {} failed; retried later", job.claim.attempts), error,
+          {});
   }
   tx.commit();
 }

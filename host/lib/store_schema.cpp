@@ -100,6 +100,8 @@ void ensure_store_schema(soci::session& db) {
         KEY crmflow_run_created (created_at)
       ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin)";
   add_column_if_missing(db, "crmflow_run", "job_id", "BIGINT NULL AFTER event_id");
+  // The conditions that decided a run ("status equals \"Active\": yes"), for "why".
+  add_column_if_missing(db, "crmflow_run", "conditions", "VARCHAR(1000) NULL AFTER reason");
   // Warnings of show_warning when the module map names no notification table of the CRM's.
   db << R"(CREATE TABLE IF NOT EXISTS crmflow_alert (
         id BIGINT NOT NULL AUTO_INCREMENT,

@@ -18,6 +18,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// {"field": "status", "op": "equals", "value": "Active"} as `status equals "Active"`.
+std::string leaf_text(const Json& node) {
+  std::string text =
+      node.value("field", Json()).is_string() ? node["field"].get<std::string>() : "?";
+  text += " " + (node.value("op", Json()).is_string() ? node["op"].get<std::string>() : "?");
+  if (node.contains("value")) text += " " + node["value"].dump();
+  return text;
+}
+
 struct Reader {
   const PluginRegistry& plugins;
   const ModuleMap* map;
@@ -193,6 +202,8 @@ struct Reader {
       }
       out.leaf = create(node["plugin"].get<std::string>(), node.value("params", Json::object()),
                         CRMFLOW_KIND_CONDITION, path, path + ".params");
+      out.text =
+          node["plugin"].get<std::string>() + " " + node.value("params", Json::object()).dump();
       return out;
     }
     if (node.contains("field") && node["field"].is_string() && module != nullptr &&
@@ -214,6 +225,7 @@ struct Reader {
     const bool change = op == "changed" || op == "changed_to" || op == "changed_from";
     check_literal_lengths(node, path);
     out.leaf = create(change ? "changes" : "compare", node, CRMFLOW_KIND_CONDITION, path, path);
+    out.text = leaf_text(node);
     return out;
   }
 };
@@ -371,30 +383,55 @@ std::optional<Delay> parse_delay(std::string_view text) {
 }
 
 std::expected<bool, std::string> evaluate(const ConditionNode& node, const Record& record,
-                                          std::chrono::steady_clock::time_point deadline) {
+                                          std::chrono::steady_clock::time_point deadline,
+                                          std::vector<std::string>* deciding) {
   switch (node.kind) {
     case ConditionNode::Kind::leaf: {
       auto result = node.leaf->evaluate(record, deadline);
       if (!result) return std::unexpected(node.path + ": " + result.error());
+      if (deciding != nullptr) deciding->push_back(node.text + (*result ? ": yes" : ": no"));
       return *result;
     }
     case ConditionNode::Kind::negate: {
-      auto result = evaluate(node.children.front(), record, deadline);
+      const size_t before = deciding == nullptr ? 0 : deciding->size();
+      auto result = evaluate(node.children.front(), record, deadline, deciding);
       if (!result) return result;
+      if (deciding != nullptr) {
+        for (size_t i = before; i < deciding->size(); ++i) (*deciding)[i] += " (under not)";
+      }
       return !*result;
     }
     case ConditionNode::Kind::all:
     case ConditionNode::Kind::any: {
       const bool all = node.kind == ConditionNode::Kind::all;
+      // A deciding child (all: one that fails; any: one that holds) alone explains the
+      // outcome, so its earlier siblings' leaves go; otherwise every child's leaves stay.
+      const size_t kept = deciding == nullptr ? 0 : deciding->size();
       for (const ConditionNode& child : node.children) {
-        auto result = evaluate(child, record, deadline);
+        const size_t before = deciding == nullptr ? 0 : deciding->size();
+        auto result = evaluate(child, record, deadline, deciding);
         if (!result) return result;
-        if (*result != all) return !all;  // all: first false decides; any: first true
+        if (*result != all) {
+          if (deciding != nullptr)
+            deciding->erase(deciding->begin() + static_cast<long>(kept),
+                            deciding->begin() + static_cast<long>(before));
+          return !all;  // all: first false decides; any: first true
+        }
       }
       return all;
     }
   }
   return false;
+}
+
+std::string conditions_text(const std::vector<std::string>& deciding) {
+  std::string text;
+  for (const std::string& condition : deciding) text += (text.empty() ? "" : "; ") + condition;
+  constexpr size_t kLimit = 1000;
+  if (text.size() <= kLimit) return text;
+  size_t end = kLimit - 3;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(0, end) + "...";
 }
 
 std::expected<std::vector<Workflow>, std::vector<std::string>> load_workflows(

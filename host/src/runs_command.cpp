@@ -21,7 +21,8 @@ int runs_command(const GlobalOptions& options, const RunsOptions& filter) {
       (host->db->prepare
            << "SELECT id, DATE_FORMAT(created_at, '%Y-%m-%d %H:%i:%s'), event_id, "
               "workflow_id, module, record_id, outcome, COALESCE(reason, ''), "
-              "actions_run, duration_us, COALESCE(error, '') FROM crmflow_run "
+              "actions_run, duration_us, COALESCE(error, ''), COALESCE(conditions, '') "
+              "FROM crmflow_run "
               "WHERE (:r1 = '' OR record_id = :r2) AND (:w1 = '' OR workflow_id = :w2) "
               "ORDER BY id DESC LIMIT :n",
        soci::use(record, "r1"), soci::use(record, "r2"), soci::use(workflow, "w1"),
@@ -36,6 +37,10 @@ int runs_command(const GlobalOptions& options, const RunsOptions& filter) {
                              row.get<std::string>(4), row.get<std::string>(5),
                              row.get<std::string>(6), row.get<int>(8), row.get<long long>(9),
                              error.empty() ? row.get<std::string>(7) : error);
+    // Which conditions decided, under the run: the line that answers "why" in full.
+    if (const std::string conditions = row.get<std::string>(11); !conditions.empty()) {
+      std::cout << fmt::format("{:<8} conditions: {}\n", "", conditions);
+    }
   }
   return kExitOk;
 }

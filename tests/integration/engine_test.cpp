@@ -102,6 +102,30 @@ BOOST_AUTO_TEST_CASE(a_save_that_does_not_meet_them_leaves_only_an_audit_row) {
   h.db() << "SELECT outcome, reason FROM crmflow_run", soci::into(outcome), soci::into(reason);
   BOOST_TEST(outcome == "not_matched");
   BOOST_TEST(reason == "conditions not met");
+  std::string conditions;
+  h.db() << "SELECT conditions FROM crmflow_run", soci::into(conditions);
+  BOOST_TEST(conditions == R"(status equals "Qualified": no)");
+}
+
+BOOST_AUTO_TEST_CASE(the_audit_names_the_conditions_that_decided) {
+  // `any` holds by its second child, a `not`: only that one explains the run; a failing
+  // `all` is explained by its first failing child alone, not by the ones before it.
+  Harness h({R"({"id": "decided", "module": "Leads", "trigger": "saved",
+      "conditions": {"all": [
+        {"any": [{"field": "status", "op": "equals", "value": "New"},
+                 {"not": {"field": "status", "op": "equals", "value": "Dead"}}]},
+        {"field": "last_name", "op": "not_empty"},
+        {"field": "status", "op": "in", "value": ["Qualified", "Converted"]}]},
+      "actions": [{"plugin": "create_record", "params": {"module": "Tasks",
+                   "fields": {"name": "Decided"}}}]})"});
+  h.save_lead("Qualified");
+  h.save_lead("Assigned");
+  h.drain();
+  std::vector<std::string> conditions(2);
+  h.db() << "SELECT conditions FROM crmflow_run ORDER BY id", soci::into(conditions);
+  BOOST_TEST(conditions[0] == R"(status equals "Dead": no (under not); last_name not_empty: yes; )"
+                              R"(status in ["Qualified","Converted"]: yes)");
+  BOOST_TEST(conditions[1] == R"(status in ["Qualified","Converted"]: no)");
 }
 
 BOOST_AUTO_TEST_CASE(on_change_fires_once_every_save_fires_each_time) {

@@ -132,7 +132,9 @@ BOOST_AUTO_TEST_CASE(a_recheck_that_no_longer_holds_skips_the_action) {
   BOOST_TEST(h.job_state() == "skipped");
   BOOST_TEST(h.count("SELECT COUNT(*) FROM tasks WHERE name = 'Follow-up'") == 0);
   BOOST_TEST(h.count("SELECT COUNT(*) FROM crmflow_run WHERE job_id IS NOT NULL AND outcome = "
-                     "'skipped' AND reason = 'skipped: conditions no longer met'") == 1);
+                     "'skipped' AND reason = 'skipped: conditions no longer met' AND "
+                     "conditions = 'status equals \"Qualified\": no'") == 1,
+             "the audit names the condition that no longer holds");
 }
 
 BOOST_AUTO_TEST_CASE(a_deleted_record_cancels_its_delayed_action) {

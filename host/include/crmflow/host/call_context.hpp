@@ -46,7 +46,7 @@ struct crmflow_call {
   // rethrown on the host side after the plugin returns.
   std::exception_ptr host_exception;
   const crmflow::Component* callee = nullptr;  // the component called; null for create()
-  unsigned nesting = 0;      // how many run_action calls this call is inside of
+  unsigned nesting = 0;                        // how many run_action calls this call is inside of
   unsigned nested_runs = 0;  // run_action calls made so far: numbers the inner job keys
 };
 

@@ -47,8 +47,7 @@ class ComponentInstance {
                                          std::chrono::steady_clock::time_point deadline,
                                          RecordEffects* effects = nullptr,
                                          std::string_view run_as = {},
-                                         std::string_view job_key = {},
-                                         unsigned nesting = 0) const;
+                                         std::string_view job_key = {}, unsigned nesting = 0) const;
 
   // Triggers only: one tick for the workflow's `module`; `tick` holds the window and
   // carries out the trigger's fire requests. The error names the component and carries the

@@ -77,14 +77,20 @@ class JobRunner {
   struct Job;
   std::vector<Job> claim();
   void run(Job& job);
-  // The job's work inside its transaction; returns the outcome and reason for the audit.
-  std::pair<std::string, std::string> perform(Job& job);
+  // What a job's work came to, for the job row and the audit.
+  struct Outcome {
+    std::string state;  // done, skipped, cancelled
+    std::string reason;
+    std::string conditions;  // a recheck's deciding conditions (evaluate's `deciding`)
+  };
+  // The job's work inside its transaction.
+  Outcome perform(Job& job);
   // Ends the job in `state` (or, "pending", hands it back) by fence and writes its audit row;
   // false when the claim is no longer ours (the caller rolls back).
   bool finish(const Job& job, const std::string& state, const std::string& reason,
-              const std::string& error);
+              const std::string& error, const std::string& conditions = {});
   void audit(const Job& job, const std::string& outcome, const std::string& reason,
-             const std::string& error);
+             const std::string& error, const std::string& conditions);
 
   soci::session& db_;
   const ModuleMap& map_;

@@ -36,6 +36,7 @@ struct ConditionNode {
   std::vector<ConditionNode> children;
   std::shared_ptr<const ComponentInstance> leaf;
   std::string path;  // JSON path in the workflow file, for messages
+  std::string text;  // a leaf as an admin wrote it, e.g. `status equals "Active"`, for the audit
 };
 
 // How long after the triggering save a delayed action runs ("delay": "14d").
@@ -79,9 +80,17 @@ struct Workflow {
 // "30s", "15min", "2h", "14d", "2w", "3m" (months), "1y"; std::nullopt for anything else.
 std::optional<Delay> parse_delay(std::string_view text);
 
-// Whether the tree holds for the record; the error names the condition's path.
+// Whether the tree holds for the record; the error names the condition's path. `deciding`,
+// when given, receives the leaves that decided the outcome, each as "<text>: yes" or "...: no"
+// (all that held: every leaf; all that failed: the first failing one; any: the first that
+// held, or every leaf), for the audit's answer to "why did this (not) run".
 std::expected<bool, std::string> evaluate(const ConditionNode& node, const Record& record,
-                                          std::chrono::steady_clock::time_point deadline);
+                                          std::chrono::steady_clock::time_point deadline,
+                                          std::vector<std::string>* deciding = nullptr);
+
+// The deciding conditions as the audit keeps them: joined by "; ", at most 1000 bytes (the
+// column's size), cut at a character boundary.
+std::string conditions_text(const std::vector<std::string>& deciding);
 
 // Reads every *.json file of `dir` (sorted by name). Each problem names the file and JSON
 // path; all problems are reported at once. Conditions and actions are created through the

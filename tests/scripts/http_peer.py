@@ -3,7 +3,7 @@
 
     http_peer.py --log requests.jsonl --port-file port [--plan PLAN] [--control FILE]
 
-Listens on 127.0.0.1 on a free port and writes the port number to --port-file once it
+Listens on 127.0.0.1 on a free port (or --port) and writes the port number to --port-file once it
 accepts connections. Every request is appended to --log as one JSON line before it is
 answered: {"method", "path", "headers": [[name, value], ...], "body"}.
 
@@ -100,9 +100,10 @@ def main():
     parser.add_argument("--plan", default="200")
     parser.add_argument("--body", default="{}")
     parser.add_argument("--control")
+    parser.add_argument("--port", type=int, default=0, help="0 (default): a free port")
     args = parser.parse_args()
     peer = Peer(args)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(peer))
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(peer))
     server.daemon_threads = True
     temporary = args.port_file + ".tmp"
     with open(temporary, "w", encoding="utf-8") as f:

@@ -248,20 +248,16 @@ for quote in "$quote_open 2026091 Network upgrade" "$quote_won 2026092 Support h
 done
 
 scenario "5 · EU VAT number check on invoices"
-play "$invoice_fr" "Maria invoices Atelier Lumière (Lyon, France) without a VAT id" \
-  "INSERT INTO invoice (id, name, date_entered, date_modified, modified_user_id, created_by,
-     assigned_user_id, invoice_number, invoice_date, due_date, amount, amount_due,
-     billing_account_id, billing_address_country, vat_id) VALUES ('$invoice_fr',
-     'Lighting design support', UTC_TIMESTAMP(), UTC_TIMESTAMP(), '$maria', '$maria', '$maria',
-     2026091, UTC_DATE(), UTC_DATE() + INTERVAL 30 DAY, 900, 900,
-     'acc00004-0000-4000-8000-000000000000', 'France', NULL)"
-play "$invoice_de" "Maria invoices Rheinwerk (Köln, Germany), VAT id DE123456789" \
-  "INSERT INTO invoice (id, name, date_entered, date_modified, modified_user_id, created_by,
-     assigned_user_id, invoice_number, invoice_date, due_date, amount, amount_due,
-     billing_account_id, billing_address_country, vat_id) VALUES ('$invoice_de', 'Support hours',
-     UTC_TIMESTAMP(), UTC_TIMESTAMP(), '$maria', '$maria', '$maria', 2026092, UTC_DATE(),
-     UTC_DATE() + INTERVAL 30 DAY, 600, 600, 'acc00003-0000-4000-8000-000000000000', 'Germany',
-     'DE123456789')"
+for invoice in "$invoice_fr|2026091|acc00004-0000-4000-8000-000000000000|France||Atelier Lumière (Lyon, France) without a VAT id" \
+               "$invoice_de|2026092|acc00003-0000-4000-8000-000000000000|Germany|DE123456789|Rheinwerk (Köln, Germany), VAT id DE123456789"; do
+  IFS='|' read -r id number account country vat_id who <<<"$invoice"
+  play "$id" "Maria invoices $who" \
+    "INSERT INTO invoice (id, name, date_entered, date_modified, modified_user_id, created_by,
+       assigned_user_id, invoice_number, invoice_date, due_date, amount, amount_due,
+       billing_account_id, billing_address_country, vat_id) VALUES ('$id', 'Support hours',
+       UTC_TIMESTAMP(), UTC_TIMESTAMP(), '$maria', '$maria', '$maria', $number, UTC_DATE(),
+       UTC_DATE() + INTERVAL 30 DAY, 900, 900, '$account', '$country', NULLIF('$vat_id', ''))"
+done
 echo "  crmflow alerts:"
 "${crmflow[@]}" alerts | sed 's/^/    /'
 

@@ -7,11 +7,11 @@
 
 namespace crmflow {
 
-std::expected<nlohmann::ordered_json, std::string> parse_json_with_comments(
-    std::string_view text, const std::filesystem::path& file) {
+std::expected<nlohmann::ordered_json, std::string> parse_json_text(
+    std::string_view text, const std::filesystem::path& file, bool comments,
+    std::string_view hint) {
   try {
-    return nlohmann::ordered_json::parse(text, nullptr, /*allow_exceptions=*/true,
-                                         /*ignore_comments=*/true);
+    return nlohmann::ordered_json::parse(text, nullptr, /*allow_exceptions=*/true, comments);
   } catch (const nlohmann::ordered_json::parse_error& e) {
     // e.byte is 1-based and points just past the offending character.
     const size_t offset = std::min(e.byte == 0 ? size_t{0} : e.byte - 1, text.size());
@@ -26,9 +26,15 @@ std::expected<nlohmann::ordered_json, std::string> parse_json_with_comments(
     std::string what = e.what();
     // nlohmann's text begins "[json.exception.parse_error.101] parse error at line 2, column 5: ".
     if (const auto colon = what.find(": "); colon != std::string::npos) what.erase(0, colon + 2);
-    return std::unexpected(fmt::format("{}:{}:{}: invalid JSON: {}", file.string(), line,
-                                       offset - line_start + 1, what));
+    return std::unexpected(fmt::format("{}:{}:{}: invalid JSON{}: {}", file.string(), line,
+                                       offset - line_start + 1,
+                                       hint.empty() ? "" : fmt::format(" ({})", hint), what));
   }
+}
+
+std::expected<nlohmann::ordered_json, std::string> parse_json_with_comments(
+    std::string_view text, const std::filesystem::path& file) {
+  return parse_json_text(text, file, /*comments=*/true);
 }
 
 std::expected<nlohmann::ordered_json, std::string> load_json_file(

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <set>
 
+#include "crmflow/host/json_diagnostics.hpp"
 #include "crmflow/host/json_reader.hpp"
 
 namespace crmflow {
@@ -32,25 +33,6 @@ bool parse_abi(std::string_view text, uint32_t& major, uint32_t& minor) {
     return ec == std::errc{} && end == part.data() + part.size();
   };
   return whole(text.substr(0, dot), major) && whole(text.substr(dot + 1), minor);
-}
-
-// The syntax error of plain JSON as "<file>:<line>:<column>: invalid JSON: ...".
-std::string syntax_error(const Json::parse_error& e, std::string_view text,
-                         const std::filesystem::path& file) {
-  const size_t offset = std::min(e.byte == 0 ? size_t{0} : e.byte - 1, text.size());
-  size_t line = 1;
-  size_t line_start = 0;
-  for (size_t i = 0; i < offset; ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      line_start = i + 1;
-    }
-  }
-  const size_t column = offset - line_start + 1;
-  std::string what = e.what();
-  if (const auto colon = what.find(": "); colon != std::string::npos) what.erase(0, colon + 2);
-  return fmt::format("{}:{}:{}: invalid JSON (manifest.json is plain JSON, no comments): {}",
-                     file.string(), line, column, what);
 }
 
 void read_components(const Json& root, PackManifest& m, JsonProblems& problems) {
@@ -174,12 +156,10 @@ std::expected<void, std::string> check_pack_path(std::string_view path) {
 
 std::expected<PackManifest, std::vector<std::string>> parse_pack_manifest(
     std::string_view text, const std::filesystem::path& file, bool require_hashes) {
-  Json root;
-  try {
-    root = Json::parse(text, nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/false);
-  } catch (const Json::parse_error& e) {
-    return std::unexpected(std::vector<std::string>{syntax_error(e, text, file)});
-  }
+  auto parsed =
+      parse_json_text(text, file, /*comments=*/false, "manifest.json is plain JSON, no comments");
+  if (!parsed) return std::unexpected(std::vector<std::string>{parsed.error()});
+  const Json root = std::move(*parsed);
   JsonProblems problems(file);
   if (!root.is_object()) {
     problems.add("(top)", "expected a JSON object");

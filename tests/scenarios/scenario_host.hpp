@@ -188,6 +188,15 @@ inline std::string read_file(const std::filesystem::path& file) {
   return faults::read_text(file);
 }
 
+// A decoded body part with LF line ends (Python keeps what the wire had, CRLF).
+inline std::string lines(const Json& part) {
+  std::string text = part.get<std::string>();
+  for (size_t at = text.find("\r\n"); at != std::string::npos; at = text.find("\r\n", at)) {
+    text.erase(at, 1);
+  }
+  return text;
+}
+
 // smtp_sink.py on a free loopback port: each accepted message as <n>.json, decoded by
 // Python's email package (subject, text, envelope), independent of the sender's encoders.
 class SmtpSink {

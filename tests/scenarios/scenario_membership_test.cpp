@@ -19,15 +19,6 @@ const std::string kContact = "con00004-0000-4000-8000-000000000000";  // Sabine 
 const std::string kMembershipType = "sct00009-0000-4000-8000-000000000000";
 const std::string kSupportType = "sct00001-0000-4000-8000-000000000000";
 
-// A decoded body part with LF line ends (Python keeps what the wire had, CRLF).
-std::string lines(const Json& part) {
-  std::string text = part.get<std::string>();
-  for (size_t at = text.find("\r\n"); at != std::string::npos; at = text.find("\r\n", at)) {
-    text.erase(at, 1);
-  }
-  return text;
-}
-
 Json association() {
   return {{"association", "Sportverein Muster"},
           {"membership_types", {kMembershipType}},

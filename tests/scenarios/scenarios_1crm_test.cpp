@@ -26,15 +26,6 @@ const std::string kGruber = "con00001-0000-4000-8000-000000000000";      // Alpe
 const std::string kBerger = "con00002-0000-4000-8000-000000000000";      // consultant, no primary
 const std::string kHofer = "con00003-0000-4000-8000-000000000000";       // Brennerhof's primary
 
-// A decoded body part with LF line ends (Python keeps what the wire had, CRLF).
-std::string lines(const Json& part) {
-  std::string text = part.get<std::string>();
-  for (size_t at = text.find("\r\n"); at != std::string::npos; at = text.find("\r\n", at)) {
-    text.erase(at, 1);
-  }
-  return text;
-}
-
 ScenarioOptions shipped(std::vector<std::string> workflows) {
   ScenarioOptions options;
   options.flavour = one_crm();

@@ -43,14 +43,6 @@ void insert_quote(ScenarioDb& db, const std::string& id, int number, const std::
       std::to_string(number) + ", 1200, 'Draft')");
 }
 
-std::string lines(const Json& part) {
-  std::string text = part.get<std::string>();
-  for (size_t at = text.find("\r\n"); at != std::string::npos; at = text.find("\r\n", at)) {
-    text.erase(at, 1);
-  }
-  return text;
-}
-
 }  // namespace
 
 // Scenario 4: a quote is created → a follow-up task at once; saving an existing one does not.

@@ -9,8 +9,14 @@
 
 namespace crmflow {
 
-// Parses JSON text, keeping the order of object members as written, in which // and /* */ comments
-// are allowed. On a syntax error the message reads "<file>:<line>:<column>: <what is wrong>".
+// Parses JSON text, keeping the order of object members as written; `comments` allows // and
+// /* */ comments. On a syntax error the message reads
+// "<file>:<line>:<column>: invalid JSON[ (<hint>)]: <what is wrong>".
+std::expected<nlohmann::ordered_json, std::string> parse_json_text(
+    std::string_view text, const std::filesystem::path& file, bool comments,
+    std::string_view hint = {});
+
+// parse_json_text with comments allowed: the host's own files (config, module map, workflows).
 std::expected<nlohmann::ordered_json, std::string> parse_json_with_comments(
     std::string_view text, const std::filesystem::path& file);
 

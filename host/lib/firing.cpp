@@ -291,9 +291,11 @@ std::expected<FireOutcome, std::string> fire_quiet(soci::session* db, const Firi
   const auto since = parse_utc(*since_text);
   if (!since) return Problem("since: " + since.error());
   const Module& module = *target.module;
-  if (module.column("date_entered") == nullptr) {
-    return Problem(
-        fmt::format("{} has no field 'date_entered' to date a record's creation", module.name));
+  if (module.created_at_column.empty()) {
+    return Problem(fmt::format(
+        "module {} names no creation date (\"dates\": {{\"created\": ...}} in the module map) "
+        "to start a record's first quiet spell",
+        module.name));
   }
 
   std::vector<const Module*> activities;
@@ -320,13 +322,17 @@ std::expected<FireOutcome, std::string> fire_quiet(soci::session* db, const Firi
   if (!selection) return Problem(selection.error());
   const std::string since_value = query.bind(format_utc(*since));
   // The quiet spell starts at the latest activity, or when the record was created.
-  std::string spell_start = "COALESCE(t.`date_entered`, '1970-01-01')";
+  const std::string created = "t." + quote_identifier(module.created_at_column);
+  std::string spell_start = fmt::format("COALESCE({}, '1970-01-01')", created);
   size_t linked = 0;
   for (const Module* activity : activities) {
-    if (activity->column("date_modified") == nullptr) {
-      return Problem(
-          fmt::format("activity module {} has no field 'date_modified'", activity->name));
+    if (activity->modified_at_column.empty()) {
+      return Problem(fmt::format(
+          "activity module {} names no modification date (\"dates\": {{\"modified\": ...}} in "
+          "the module map) to date its activity",
+          activity->name));
     }
+    const std::string touched = "a." + quote_identifier(activity->modified_at_column);
     const std::string alive =
         activity->deleted_column.empty()
             ? ""
@@ -336,10 +342,9 @@ std::expected<FireOutcome, std::string> fire_quiet(soci::session* db, const Firi
       const std::string from =
           fmt::format("FROM {} a WHERE {}{}", quote_identifier(activity->table), link, alive);
       selection->add_condition(
-          fmt::format("NOT EXISTS (SELECT 1 {} AND a.`date_modified` > {})", from, since_value));
-      spell_start =
-          fmt::format("GREATEST({}, COALESCE((SELECT MAX(a.`date_modified`) {}), '1970-01-01'))",
-                      spell_start, from);
+          fmt::format("NOT EXISTS (SELECT 1 {} AND {} > {})", from, touched, since_value));
+      spell_start = fmt::format("GREATEST({}, COALESCE((SELECT MAX({}) {}), '1970-01-01'))",
+                                spell_start, touched, from);
     }
   }
   if (linked == 0) {
@@ -347,8 +352,7 @@ std::expected<FireOutcome, std::string> fire_quiet(soci::session* db, const Firi
         fmt::format("no activity module is linked to {} in the module map", module.name));
   }
   if (target.dry_run) return FireOutcome{};
-  selection->add_condition(
-      fmt::format("COALESCE(t.`date_entered`, '1970-01-01') <= {}", since_value));
+  selection->add_condition(fmt::format("COALESCE({}, '1970-01-01') <= {}", created, since_value));
   const std::string select =
       fmt::format("SELECT {} AS rid, DATE_FORMAT({}, {}) AS firing_key {}", selection->id(),
                   spell_start, kKeyFormat, selection->from_where());

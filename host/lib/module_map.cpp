@@ -70,10 +70,10 @@ Module read_module(const std::string& name, const Json& object, JsonProblems& pr
   const std::string path = "modules." + name;
   Module m;
   m.name = name;
-  reject_unknown_keys(
-      object, path,
-      {"table", "id", "deleted", "users", "activity", "relations", "custom_table", "custom_id"},
-      problems);
+  reject_unknown_keys(object, path,
+                      {"table", "id", "deleted", "users", "dates", "display_name", "activity",
+                       "relations", "custom_table", "custom_id"},
+                      problems);
   read_required(object, "table", path, m.table, problems);
   read(object, "custom_table", path, m.custom_table, problems);
   read(object, "custom_id", path, m.custom_id_column, problems);
@@ -89,6 +89,25 @@ Module read_module(const std::string& name, const Json& object, JsonProblems& pr
       read(*users, "assigned", path + ".users", m.assigned_user_column, problems);
       read(*users, "created_by", path + ".users", m.created_by_column, problems);
       read(*users, "modified_by", path + ".users", m.modified_by_column, problems);
+    }
+  }
+  if (const auto dates = object.find("dates"); dates != object.end()) {
+    if (!dates->is_object()) {
+      problems.add(path + ".dates", "expected an object");
+    } else {
+      reject_unknown_keys(*dates, path + ".dates", {"created", "modified"}, problems);
+      read(*dates, "created", path + ".dates", m.created_at_column, problems);
+      read(*dates, "modified", path + ".dates", m.modified_at_column, problems);
+    }
+  }
+  if (const auto display = object.find("display_name"); display != object.end()) {
+    if (!display->is_array() || display->empty() ||
+        !std::ranges::all_of(*display, [](const Json& field) { return field.is_string(); })) {
+      problems.add(path + ".display_name", "expected a list of field names");
+    } else {
+      for (const Json& field : *display) {
+        m.display_name_columns.push_back(field.get<std::string>());
+      }
     }
   }
   if (const auto relations = object.find("relations"); relations != object.end()) {
@@ -266,6 +285,9 @@ std::vector<std::string> introspect(soci::session& db, ModuleMap& map) {
     need(m.assigned_user_column, "assigned user");
     need(m.created_by_column, "created_by");
     need(m.modified_by_column, "modified_by");
+    need(m.created_at_column, "creation date");
+    need(m.modified_at_column, "modification date");
+    for (const std::string& field : m.display_name_columns) need(field, "display name");
     for (const Relation& r : m.relations) {
       if (r.kind == Relation::Kind::parent) {
         need(r.type_column, "relation " + r.name + " type");

@@ -280,8 +280,8 @@ std::expected<std::string, EffectFailure> RecordWriter::create_record(std::strin
   const std::string now =
       fmt::format("TIMESTAMPADD(SECOND, {}, UTC_TIMESTAMP())", clock_offset_seconds_);
   assignments.fill(module->id_column, id);
-  assignments.fill_expression("date_entered", now);
-  assignments.fill_expression("date_modified", now);
+  assignments.fill_expression(module->created_at_column, now);
+  assignments.fill_expression(module->modified_at_column, now);
   assignments.fill(module->deleted_column, "0");
   assignments.fill(module->assigned_user_column, user);
   assignments.fill(module->created_by_column, user);
@@ -312,7 +312,7 @@ std::expected<void, EffectFailure> RecordWriter::update_record(std::string_view 
     return std::unexpected(*failure);
   }
   assignments.fill_expression(
-      "date_modified",
+      module->modified_at_column,
       fmt::format("TIMESTAMPADD(SECOND, {}, UTC_TIMESTAMP())", clock_offset_seconds_));
   if (!run_as.empty()) assignments.fill(module->modified_by_column, std::string(run_as));
   lock_or_give_way(*module, id);
@@ -449,7 +449,7 @@ std::expected<Json, EffectFailure> RecordWriter::template_data(
       if (fields) {
         user = fields_json(*fields);
         std::string full_name;
-        for (const char* part : {"first_name", "last_name"}) {
+        for (const std::string& part : users->display_name_columns) {
           const auto it = fields->find(part);
           if (it == fields->end() || !it->second || it->second->empty()) continue;
           full_name += (full_name.empty() ? "" : " ") + *it->second;

@@ -61,7 +61,8 @@ void read_crm_notifications(soci::session& db, const ModuleMap& map, const Alert
   // Without a record column no row can be matched to the record asked for.
   if (!filter.record.empty() && n.related_id.empty()) return;
   if (!filter.user.empty() && n.user.empty()) return;
-  const bool dated = module->column("date_entered") != nullptr;
+  const bool dated = !module->created_at_column.empty();
+  const std::string created = dated ? quote_identifier(module->created_at_column) : "";
   // Every filter is bound; an empty one matches everything (a missing column is '').
   const auto column = [](const std::string& name) {
     return name.empty() ? std::string("''") : quote_identifier(name);
@@ -69,7 +70,7 @@ void read_crm_notifications(soci::session& db, const ModuleMap& map, const Alert
   std::string sql = fmt::format(
       "SELECT {}, {}, {}, {}, IF({} <=> :unread, 'no', 'yes'), {}, {} FROM {} "
       "WHERE {} IS NOT NULL AND (:u1 = '' OR {} = :u2) AND (:r1 = '' OR {} = :r2)",
-      dated ? "COALESCE(DATE_FORMAT(date_entered, '%Y-%m-%d %H:%i:%s'), '')" : "''",
+      dated ? fmt::format("COALESCE(DATE_FORMAT({}, '%Y-%m-%d %H:%i:%s'), '')", created) : "''",
       column_or_empty(n.user), column_or_empty(n.related_type), column_or_empty(n.related_id),
       n.unread_column.empty() ? "NULL" : fmt::format("CAST({} AS CHAR)", column(n.unread_column)),
       column_or_empty(n.subject), column_or_empty(n.text), quote_identifier(module->table),
@@ -77,7 +78,7 @@ void read_crm_notifications(soci::session& db, const ModuleMap& map, const Alert
   if (!module->deleted_column.empty()) {
     sql += fmt::format(" AND {} = 0", quote_identifier(module->deleted_column));
   }
-  sql += fmt::format(" ORDER BY {} LIMIT :n", dated ? "date_entered DESC" : "1");
+  sql += fmt::format(" ORDER BY {} LIMIT :n", dated ? created + " DESC" : "1");
   std::string user = filter.user;
   std::string record = filter.record;
   std::string unread = n.unread_value;

@@ -7,6 +7,7 @@
 #include <soci/soci.h>
 #include <boost/test/unit_test.hpp>
 
+#include <cstdlib>
 #include <fstream>
 #include <thread>
 
@@ -575,4 +576,41 @@ BOOST_AUTO_TEST_CASE(suitecrm_emails_are_filed_on_the_record_in_suitecrms_column
   BOOST_TEST(refused.count("SELECT COUNT(*) FROM crmflow_event_quarantine WHERE last_error LIKE "
                            "'%module Emails has no field ''to_addrs''%'") == 1);
   BOOST_TEST(refused.count("SELECT COUNT(*) FROM emails") == 0);
+}
+
+// The host names no column of its own accord: the dates it sets and the user's display name
+// are the columns the module map names, here renamed in the database and in the map.
+BOOST_AUTO_TEST_CASE(dates_and_display_names_are_the_columns_the_module_map_names) {
+  Harness h({on_lead(R"({"plugin": "create_task", "params": {"fields": {
+               "name": "Call {{record.last_name}}", "description": "by {{user.full_name}}"}}})")},
+            {"Leads"});
+  h.db() << "ALTER TABLE tasks CHANGE date_entered created_on DATETIME NULL, "
+            "CHANGE date_modified changed_on DATETIME NULL";
+  h.db() << "ALTER TABLE users CHANGE first_name given_name VARCHAR(30) NULL";
+  for (Module& module : h.mutable_map().modules) {
+    if (module.name == "Tasks") {
+      module.created_at_column = "created_on";
+      module.modified_at_column = "changed_on";
+    } else if (module.name == "Users") {
+      module.display_name_columns = {"given_name", "last_name"};
+    }
+  }
+  BOOST_TEST_REQUIRE(h.reintrospect().empty());
+  h.save_lead("Qualified");
+  h.drain();
+  BOOST_TEST(h.run_error() == "");
+  const std::string where = " FROM tasks WHERE parent_id = '" + kLead + "'";
+  BOOST_TEST(h.text("SELECT description" + where) == "by Maria Huber");
+  BOOST_TEST(std::abs(h.seconds_from_now("(SELECT created_on" + where + ")")) < 60);
+  BOOST_TEST(h.count("SELECT COUNT(*)" + where + " AND changed_on = created_on") == 1);
+
+  // A map that names a column the table lacks is refused, naming the role, column and table.
+  for (Module& module : h.mutable_map().modules) {
+    if (module.name == "Tasks") module.created_at_column = "date_entered";
+  }
+  const auto problems = h.reintrospect();
+  BOOST_TEST_REQUIRE(problems.size() == 1u);
+  BOOST_TEST(problems[0].find("the creation date column 'date_entered' is not in table 'tasks'") !=
+                 std::string::npos,
+             problems[0]);
 }

@@ -52,6 +52,13 @@ struct Module {
   std::string assigned_user_column;
   std::string created_by_column;
   std::string modified_by_column;
+  // When a record was created and last changed ("dates": {"created", "modified"}): the host
+  // sets them on the records it writes, and time triggers date activity by them; empty when
+  // the map names none.
+  std::string created_at_column;
+  std::string modified_at_column;
+  // The fields a record's display name is made of, joined by a space ({{user.full_name}}).
+  std::vector<std::string> display_name_columns;
   bool activity = false;
   std::vector<Relation> relations;
   // From information_schema (introspect), in table order; then the custom table's columns

@@ -20,9 +20,12 @@
 //     "feedback_url": "https://verein.example/feedback"}}}
 //
 // The emails go out through the host's send_email action (run_action, ABI 1.5), so the SMTP
-// settings, retries and the Message-ID of the job stay where they are for every email.
+// settings, retries and the Message-ID of the job stay where they are for every email. The
+// code names no table or field of any CRM: the workflows pass in the fields and templates, so
+// the pack fits 1CRM and SuiteCRM alike.
 #include <crmflow/sdk.hpp>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -122,39 +125,56 @@ class MembershipContract final : public crmflow::sdk::Condition {
   Association association_;
 };
 
-// The recipients and the salutation, which name the CRM's relations and fields and so belong
-// to the workflow, not to the pack's code.
+// The recipients, the salutation, the membership's name and the member's reference for the
+// feedback link: templates that name the CRM's relations and fields, so they belong to the
+// workflow, not to the pack's code (which names no field of any CRM).
 inline constexpr std::string_view kEmailSchema = R"({
-    "type": "object", "required": ["to"], "additionalProperties": false,
+    "type": "object", "required": ["to", "membership", "member_ref"],
+    "additionalProperties": false,
     "properties": {
       "to": {"type": "array", "minItems": 1},
-      "greeting": {"type": "string", "default": "Dear member,"}}})";
+      "greeting": {"type": "string", "default": "Dear member,"},
+      "membership": {"type": "string", "minLength": 1},
+      "member_ref": {"type": "string", "minLength": 1}}})";
 
 // An email of the pack: `compose` writes subject and text from the association's settings.
 class MemberEmail : public crmflow::sdk::Action {
  public:
   MemberEmail(const Json& params, const Call& call) : association_(call.settings()) {
-    crmflow::sdk::expect_parameters(params, {"to", "greeting"});
+    crmflow::sdk::expect_parameters(params, {"to", "greeting", "membership", "member_ref"});
     if (!params.contains("to") || !params["to"].is_array() || params["to"].empty()) {
       throw Error("parameters: 'to' names at least one recipient, as send_email takes them");
     }
     to_ = params["to"];
     greeting_ = params.value("greeting", std::string("Dear member,"));
+    for (auto [key, out] : {std::pair{"membership", &membership_}, {"member_ref", &member_ref_}}) {
+      if (!params.contains(key) || !params[key].is_string() ||
+          params[key].get<std::string>().empty()) {
+        throw Error(std::string("parameters: '") + key +
+                    "' must be a template, e.g. \"{{record.name}}\"");
+      }
+      *out = params[key].get<std::string>();
+    }
   }
 
   void run(const Call& call) const override {
-    const auto [subject, text] = compose(association_);
+    const auto [subject, text] = compose(association_, membership_, member_ref_);
     call.run_action("send_email",
                     {{"to", to_}, {"subject", subject}, {"text", greeting_ + "\n\n" + text}});
   }
 
  protected:
-  virtual std::pair<std::string, std::string> compose(const Association& a) const = 0;
+  // Subject and text; `membership` and `ref` are templates send_email renders.
+  virtual std::pair<std::string, std::string> compose(const Association& a,
+                                                      const std::string& membership,
+                                                      const std::string& ref) const = 0;
 
  private:
   Association association_;
   Json to_;
   std::string greeting_;
+  std::string membership_;
+  std::string member_ref_;
 };
 
 class WelcomeEmail final : public MemberEmail {
@@ -164,9 +184,10 @@ class WelcomeEmail final : public MemberEmail {
   using MemberEmail::MemberEmail;
 
  private:
-  std::pair<std::string, std::string> compose(const Association& a) const override {
-    return {"Welcome to " + a.name, "welcome to " + a.name +
-                                        "! Your membership \"{{record.name}}\" is active.\n\n"
+  std::pair<std::string, std::string> compose(const Association& a, const std::string& membership,
+                                              const std::string&) const override {
+    return {"Welcome to " + a.name, "welcome to " + a.name + "! Your membership \"" + membership +
+                                        "\" is active.\n\n"
                                         "Your contact persons:\n" +
                                         a.contacts + "\nWhere you find us:\n" + a.channels +
                                         "\nWe look forward to seeing you.\n" + a.name};
@@ -185,29 +206,39 @@ class AnniversaryEmail final : public MemberEmail {
   }
 
  private:
-  std::pair<std::string, std::string> compose(const Association& a) const override {
+  std::pair<std::string, std::string> compose(const Association& a, const std::string&,
+                                              const std::string& ref) const override {
     return {"One year with " + a.name + ": thank you",
             "thank you for a year as a member of " + a.name +
                 ".\n\n"
                 "How was it? Tell us in two minutes:\n" +
-                a.feedback_url + "?member={{record.id}}\n\nYour contact persons:\n" + a.contacts +
+                a.feedback_url + "?member=" + ref + "\n\nYour contact persons:\n" + a.contacts +
                 "\n" + a.name};
   }
 };
 
+// The task "Einweisung": its title, due date and agenda go into the Tasks fields the workflow
+// names ("fields": {"title": "name", "due": "date_due", "agenda": "description"}).
 class InductionTask final : public crmflow::sdk::Action {
  public:
   static constexpr crmflow::sdk::Info info{"membership_induction_task", "1.0.0", R"({
-    "type": "object", "additionalProperties": false,
+    "type": "object", "required": ["fields"], "additionalProperties": false,
     "properties": {
-      "name": {"type": "string", "minLength": 1, "default": "Einweisung"},
-      "due_field": {"type": "string", "minLength": 1, "default": "date_due"}}})",
+      "title": {"type": "string", "minLength": 1, "default": "Einweisung"},
+      "fields": {"type": "object", "required": ["title", "due", "agenda"],
+                 "additionalProperties": false,
+                 "properties": {"title": {"type": "string", "minLength": 1},
+                                "due": {"type": "string", "minLength": 1},
+                                "agenda": {"type": "string", "minLength": 1}}}}})",
                                            crmflow::sdk::Effect::database};
 
   InductionTask(const Json& params, const Call& call) : association_(call.settings()) {
-    crmflow::sdk::expect_parameters(params, {"name", "due_field"});
-    name_ = params.value("name", std::string("Einweisung"));
-    due_field_ = params.value("due_field", std::string("date_due"));
+    crmflow::sdk::expect_parameters(params, {"title", "fields"});
+    title_ = params.value("title", std::string("Einweisung"));
+    const Json fields = params.value("fields", Json::object());
+    for (const char* role : {"title", "due", "agenda"}) {
+      fields_[role] = crmflow::sdk::expect_field_name(fields, role);
+    }
   }
 
   void run(const Call& call) const override {
@@ -216,16 +247,16 @@ class InductionTask final : public crmflow::sdk::Action {
     call.run_action(
         "create_task",
         {{"fields",
-          {{"name", name_},
-           {due_field_, "now+" + std::to_string(association_.induction_days) + "d"},
-           {"description", "Induction of the new member into " + association_.name + ".\n" +
-                               agenda + "Contact persons:\n" + association_.contacts}}}});
+          {{fields_.at("title"), title_},
+           {fields_.at("due"), "now+" + std::to_string(association_.induction_days) + "d"},
+           {fields_.at("agenda"), "Induction of the new member into " + association_.name + ".\n" +
+                                      agenda + "Contact persons:\n" + association_.contacts}}}});
   }
 
  private:
   Association association_;
-  std::string name_;
-  std::string due_field_;
+  std::string title_;
+  std::map<std::string, std::string> fields_;  // role → the Tasks field it goes into
 };
 
 }  // namespace

@@ -53,10 +53,7 @@ class PrivateServer {
     } catch (const std::exception& e) {
       std::cout << "private MariaDB: " << e.what() << '\n' << tail(log(), 40);
     }
-    const char* keep = std::getenv("CRMFLOW_TEST_KEEP_DB");
-    if (keep != nullptr && std::string_view(keep) == "1") return;
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
+    testing::remove_test_dir(dir_);
   }
 
   PrivateServer(const PrivateServer&) = delete;

@@ -44,6 +44,7 @@
 
 #include "crmflow/host/config.hpp"
 #include "host_environment.hpp"
+#include "test_leftovers.hpp"
 
 #ifndef CRMFLOW_BINARY
 #error "define CRMFLOW_BINARY (the crmflow executable) for the test target"
@@ -145,12 +146,7 @@ class HostFiles {
     write(config_file(), merged.dump(2));
   }
 
-  ~HostFiles() {
-    const char* keep = std::getenv("CRMFLOW_TEST_KEEP_DB");
-    if (keep != nullptr && std::string_view(keep) == "1") return;
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
+  ~HostFiles() { testing::remove_test_dir(dir_); }
 
   HostFiles(const HostFiles&) = delete;
   HostFiles& operator=(const HostFiles&) = delete;

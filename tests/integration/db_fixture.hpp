@@ -37,6 +37,7 @@
 #include "crmflow/host/database.hpp"
 #include "crmflow/host/module_map.hpp"
 #include "crmflow/host/store_schema.hpp"
+#include "test_leftovers.hpp"
 
 #ifndef CRMFLOW_SOURCE_DIR
 #error "define CRMFLOW_SOURCE_DIR (the repository root) for the test target"
@@ -210,8 +211,7 @@ class DbFixture {
 
   void drop() noexcept {
     db_.reset();
-    const char* keep = std::getenv("CRMFLOW_TEST_KEEP_DB");
-    if (admin_ == nullptr || (keep != nullptr && std::string_view(keep) == "1")) return;
+    if (admin_ == nullptr || keep_test_leftovers()) return;
     try {
       *admin_ << "DROP DATABASE IF EXISTS `" + name_ + "`";
     } catch (...) {

@@ -155,12 +155,7 @@ class TempDir {
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
   }
-  ~TempDir() {
-    const char* keep = std::getenv("CRMFLOW_TEST_KEEP_DB");
-    if (keep != nullptr && std::string_view(keep) == "1") return;
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
+  ~TempDir() { testing::remove_test_dir(path_); }
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
   const std::filesystem::path& path() const { return path_; }

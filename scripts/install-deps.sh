@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages crmflow needs to build, test and run its demo.
-# Idempotent and non-interactive; run as root (or through sudo).
+# Idempotent and non-interactive; run as root (or through sudo). With --fuzz, also clang 16
+# and its libFuzzer/sanitizer runtimes for scripts/fuzz.sh (clang 14 cannot compile
+# libstdc++ 12's <expected>).
 # The MariaDB server binaries come from mariadb-server-core, which ships mariadbd and
 # mariadb-install-db without the system service: crmflow runs its own private server
 # (scripts/mariadb.sh) and never touches /etc/mysql or a system unit.
@@ -21,6 +23,9 @@ packages=(
   # benchmarks (bench/)
   libbenchmark-dev
 )
+if [ "${1:-}" = "--fuzz" ]; then
+  packages+=(clang-16 libclang-rt-16-dev)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

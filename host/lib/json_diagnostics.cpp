@@ -29,6 +29,13 @@ std::expected<nlohmann::ordered_json, std::string> parse_json_text(
     return std::unexpected(fmt::format("{}:{}:{}: invalid JSON{}: {}", file.string(), line,
                                        offset - line_start + 1,
                                        hint.empty() ? "" : fmt::format(" ({})", hint), what));
+  } catch (const nlohmann::ordered_json::out_of_range& e) {
+    // A number beyond a double's range ("1E400") is out_of_range.406, thrown without a position.
+    std::string what = e.what();
+    if (const auto bracket = what.find("] "); bracket != std::string::npos)
+      what.erase(0, bracket + 2);
+    return std::unexpected(fmt::format("{}: invalid JSON{}: {}", file.string(),
+                                       hint.empty() ? "" : fmt::format(" ({})", hint), what));
   }
 }
 

@@ -35,6 +35,12 @@ BOOST_AUTO_TEST_CASE(syntax_error_names_line_and_column) {
   BOOST_TEST(message.starts_with("/etc/crmflow/host.json:3:17: invalid JSON:"), message);
 }
 
+// Found by tests/fuzz (fuzz_config): nlohmann throws out_of_range, not parse_error, for it.
+BOOST_AUTO_TEST_CASE(a_number_beyond_a_double_is_a_problem_not_an_exception) {
+  const auto message = only_problem("{\"call_deadline_ms\": 1E400}");
+  BOOST_TEST(message.starts_with("/etc/crmflow/host.json: invalid JSON: number overflow"), message);
+}
+
 BOOST_AUTO_TEST_CASE(comments_are_allowed) {
   const auto config = parse_host_config(
       "// the demo\n{ /* dirs */ \"plugin_dirs\": [\"plugins\"] // trailing\n}", kFile);

@@ -312,9 +312,11 @@ std::expected<nlohmann::ordered_json, std::string> parse_schema(std::string_view
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) return Json(true);
   try {
     return Json::parse(text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {
+    // A syntax error, or a number beyond a double's range (out_of_range.406), which a plugin's
+    // schema must not turn into an exception that ends the host. nlohmann's text begins
+    // "[json.exception.parse_error.101] parse error at line 2, column 5: ".
     std::string what = e.what();
-    // nlohmann's text begins "[json.exception.parse_error.101] parse error at line 2, column 5: ".
     if (const auto bracket = what.find("] "); bracket != std::string::npos)
       what.erase(0, bracket + 2);
     return std::unexpected("the plugin's parameter schema is not valid JSON: " + what);

@@ -281,6 +281,12 @@ BOOST_AUTO_TEST_CASE(parse_schema_text) {
           "the plugin's parameter schema is not valid JSON: parse error at line 1, column 10"),
       bad.error());
   BOOST_TEST(crmflow::parse_schema(kCompareSchema).has_value());
+  // A number beyond a double's range is a problem too, not an exception through the host.
+  const auto huge = crmflow::parse_schema(R"({"maximum": 1E400})");
+  BOOST_TEST_REQUIRE(!huge.has_value());
+  BOOST_TEST(
+      huge.error().starts_with("the plugin's parameter schema is not valid JSON: number overflow"),
+      huge.error());
 }
 
 BOOST_AUTO_TEST_CASE(compare_plugin_schema) {

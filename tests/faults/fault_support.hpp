@@ -8,7 +8,10 @@
 #include <boost/test/results_collector.hpp>
 #include <boost/test/unit_test.hpp>
 #include <exception>
+#include <algorithm>
+#include <cstdlib>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -99,6 +102,104 @@ inline void check_exactly_once(soci::session& db, const std::string& prefix, int
                          "workflow_id = '" +
                              workflow + "' AND outcome = 'done' AND record_id LIKE " + like) ==
              leads);
+}
+
+// The oracle of a fault case (after Jepsen's lost / duplicated counts): what the workload
+// produced against what the database shows once the hosts drained the queue. A case fills it
+// (tally_follow_ups for the Follow-up workflow, external counts from its SMTP or HTTP peer),
+// prints it with report() — one "oracle <fault>:" line per case, the figures of issue 8 — and
+// check() asserts the promises: lost 0, database effects twice 0, stuck 0, quarantined as
+// expected, every external effect delivered at least once and each duplicate explained.
+struct Oracle {
+  std::string fault;
+  long long produced = 0;     // events the workload made (captured saves)
+  long long handled = 0;      // distinct events with a 'done' audit row
+  long long effects = 0;      // database effects found (one per handled event expected)
+  long long twice = 0;        // effects beyond one per handled event, events done twice
+  long long quarantined = 0;  // events in crmflow_event_quarantine
+  long long expected_quarantined = 0;
+  long long stuck = 0;  // events still queued and jobs still pending, after the drain
+  // External effects (emails, HTTP calls) when the case has them: jobs that should deliver,
+  // distinct deliveries (by Message-ID or Idempotency-Key) and the copies received.
+  bool external = false;
+  long long external_expected = 0;
+  long long external_delivered = 0;
+  long long external_copies = 0;
+  long long expected_duplicates = 0;  // the duplicates the fault explains
+  std::string duplicates_explained;   // why (printed with the figures)
+
+  long long lost() const { return produced - handled - quarantined; }
+  long long external_duplicates() const { return external_copies - external_delivered; }
+
+  void report() const {
+    std::ostringstream line;
+    line << "  oracle " << fault << ": produced " << produced << ", handled " << handled
+         << ", lost " << lost() << ", database effects twice " << twice << ", stuck " << stuck
+         << ", quarantined " << quarantined << " (expected " << expected_quarantined << ")";
+    if (external) {
+      line << "; external: " << external_delivered << " of " << external_expected
+           << " delivered, " << external_duplicates() << " duplicate(s)";
+      if (external_duplicates() > 0) line << " — " << duplicates_explained;
+    }
+    BOOST_TEST_MESSAGE(line.str());
+  }
+
+  void check() const {
+    BOOST_TEST(lost() == 0, fault << ": " << lost() << " event(s) lost");
+    BOOST_TEST(twice == 0, fault << ": " << twice << " database effect(s) twice");
+    BOOST_TEST(stuck == 0, fault << ": " << stuck << " event(s) or job(s) stuck");
+    BOOST_TEST(quarantined == expected_quarantined, fault << ": quarantined " << quarantined);
+    if (!external) return;
+    BOOST_TEST(external_delivered == external_expected,
+               fault << ": " << external_delivered << " of " << external_expected
+                     << " external effects delivered");
+    BOOST_TEST(external_duplicates() <= expected_duplicates,
+               fault << ": " << external_duplicates() << " duplicate(s), "
+                     << expected_duplicates << " explained");
+  }
+};
+
+// Events still queued plus jobs still pending (not done, skipped, cancelled or dead): after a
+// drain, both must be 0.
+inline long long stuck_work(soci::session& db) {
+  return pending_events(db) +
+         query_count(db, "SELECT COUNT(*) FROM crmflow_job WHERE state = 'pending'");
+}
+
+// The oracle's database figures for the Follow-up workflow (follow_up_workflow) over the
+// records whose id starts with `prefix`: one task per handled event.
+inline Oracle tally_follow_ups(soci::session& db, const std::string& fault,
+                               const std::string& prefix, long long produced,
+                               long long expected_quarantined = 0) {
+  const std::string like = "'" + prefix + "%'";
+  Oracle o;
+  o.fault = fault;
+  o.produced = produced;
+  o.expected_quarantined = expected_quarantined;
+  o.handled = query_count(db,
+                          "SELECT COUNT(DISTINCT event_id) FROM crmflow_run WHERE outcome = "
+                          "'done' AND job_id IS NULL AND record_id LIKE " +
+                              like);
+  o.effects = query_count(db,
+                          "SELECT COUNT(*) FROM tasks WHERE parent_type = 'Leads' AND name = "
+                          "'Follow-up' AND parent_id LIKE " +
+                              like);
+  const long long done_rows = query_count(
+      db, "SELECT COUNT(*) FROM crmflow_run WHERE outcome = 'done' AND job_id IS NULL AND "
+          "record_id LIKE " +
+              like);
+  o.twice = std::max(0LL, o.effects - o.handled) + (done_rows - o.handled);
+  o.quarantined = query_count(
+      db, "SELECT COUNT(*) FROM crmflow_event_quarantine WHERE record_id LIKE " + like);
+  o.stuck = stuck_work(db);
+  return o;
+}
+
+// Scales a fault case: the bounded figure the test command runs, or the soak figure when
+// CRMFLOW_SOAK=1 (scripts/soak.sh).
+inline int soak_or(int bounded, int soak) {
+  const char* flag = std::getenv("CRMFLOW_SOAK");
+  return flag != nullptr && std::string(flag) == "1" ? soak : bounded;
 }
 
 // A workflow on Leads: status equals "Qualified" → create_record Tasks "Follow-up".

@@ -5,11 +5,11 @@
 
 #include <soci/soci.h>
 
+#include <algorithm>
 #include <boost/test/results_collector.hpp>
 #include <boost/test/unit_test.hpp>
-#include <exception>
-#include <algorithm>
 #include <cstdlib>
+#include <exception>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -137,8 +137,8 @@ struct Oracle {
          << ", lost " << lost() << ", database effects twice " << twice << ", stuck " << stuck
          << ", quarantined " << quarantined << " (expected " << expected_quarantined << ")";
     if (external) {
-      line << "; external: " << external_delivered << " of " << external_expected
-           << " delivered, " << external_duplicates() << " duplicate(s)";
+      line << "; external: " << external_delivered << " of " << external_expected << " delivered, "
+           << external_duplicates() << " duplicate(s)";
       if (external_duplicates() > 0) line << " — " << duplicates_explained;
     }
     BOOST_TEST_MESSAGE(line.str());
@@ -150,12 +150,12 @@ struct Oracle {
     BOOST_TEST(stuck == 0, fault << ": " << stuck << " event(s) or job(s) stuck");
     BOOST_TEST(quarantined == expected_quarantined, fault << ": quarantined " << quarantined);
     if (!external) return;
-    BOOST_TEST(external_delivered == external_expected,
-               fault << ": " << external_delivered << " of " << external_expected
-                     << " external effects delivered");
+    BOOST_TEST(external_delivered == external_expected, fault << ": " << external_delivered
+                                                              << " of " << external_expected
+                                                              << " external effects delivered");
     BOOST_TEST(external_duplicates() <= expected_duplicates,
-               fault << ": " << external_duplicates() << " duplicate(s), "
-                     << expected_duplicates << " explained");
+               fault << ": " << external_duplicates() << " duplicate(s), " << expected_duplicates
+                     << " explained");
   }
 };
 
@@ -184,13 +184,14 @@ inline Oracle tally_follow_ups(soci::session& db, const std::string& fault,
                           "SELECT COUNT(*) FROM tasks WHERE parent_type = 'Leads' AND name = "
                           "'Follow-up' AND parent_id LIKE " +
                               like);
-  const long long done_rows = query_count(
-      db, "SELECT COUNT(*) FROM crmflow_run WHERE outcome = 'done' AND job_id IS NULL AND "
-          "record_id LIKE " +
-              like);
+  const long long done_rows =
+      query_count(db,
+                  "SELECT COUNT(*) FROM crmflow_run WHERE outcome = 'done' AND job_id IS NULL AND "
+                  "record_id LIKE " +
+                      like);
   o.twice = std::max(0LL, o.effects - o.handled) + (done_rows - o.handled);
-  o.quarantined = query_count(
-      db, "SELECT COUNT(*) FROM crmflow_event_quarantine WHERE record_id LIKE " + like);
+  o.quarantined =
+      query_count(db, "SELECT COUNT(*) FROM crmflow_event_quarantine WHERE record_id LIKE " + like);
   o.stuck = stuck_work(db);
   return o;
 }

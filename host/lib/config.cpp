@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -15,6 +16,15 @@ namespace fs = std::filesystem;
 using json = Json;
 
 namespace {
+
+// Whether `name` names a file in a directory and nothing else: no separator, no "..".
+bool is_plugin_name(std::string_view name) {
+  if (name.empty() || name.front() == '.') return false;
+  return std::ranges::all_of(name, [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.';
+  });
+}
 
 void read_plugins(const json& root, const fs::path& base, HostConfig& config,
                   JsonProblems& problems) {
@@ -40,6 +50,12 @@ void read_plugins(const json& root, const fs::path& base, HostConfig& config,
     const std::string path = "plugins." + name;
     if (!settings.is_object()) {
       problems.add(path, R"(expected an object such as {"enabled": true})");
+      continue;
+    }
+    if (!is_plugin_name(name)) {
+      problems.add(path,
+                   "a plugin name is its file name without .so (letters, digits, '_', '-' and "
+                   "'.', not starting with '.'), so it cannot name a file outside plugin_dirs");
       continue;
     }
     reject_unknown_keys(settings, path, {"enabled", "components", "settings"}, problems);

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "crmflow/host/file_trust.hpp"
 #include "crmflow/host/json_diagnostics.hpp"
 #include "crmflow/host/json_reader.hpp"
 
@@ -255,7 +256,9 @@ void read_packs(const json& root, const fs::path& base, PackSettings& packs,
   }
 }
 
-void apply_environment(DatabaseSettings& db) {
+// The database settings the environment overrides; a problem when the password file is not
+// owner-only or cannot be read.
+std::optional<std::string> apply_environment(DatabaseSettings& db) {
   const auto env = [](const char* name) -> const char* {
     const char* value = std::getenv(name);
     return value != nullptr && *value != '\0' ? value : nullptr;
@@ -266,7 +269,14 @@ void apply_environment(DatabaseSettings& db) {
   if (const char* v = env("CRMFLOW_DB_SOCKET")) db.socket = v;
   if (const char* v = env("CRMFLOW_DB_NAME")) db.name = v;
   if (const char* v = env("CRMFLOW_DB_USER")) db.user = v;
-  if (const char* v = env("CRMFLOW_DB_PASSWORD")) db.password = v;
+  if (const char* v = env("CRMFLOW_DB_PASSWORD")) {
+    db.password = v;
+  } else if (const char* file = env("CRMFLOW_DB_PASSWORD_FILE")) {
+    auto password = read_owner_only(file, "CRMFLOW_DB_PASSWORD_FILE", current_trust_policy());
+    if (!password) return password.error();
+    db.password = std::move(*password);
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -303,7 +313,9 @@ std::expected<HostConfig, std::vector<std::string>> parse_host_config(std::strin
   read_triggers(*root, config.triggers, problems);
   read_packs(*root, fs::absolute(file).parent_path(), config.packs, problems);
   if (!problems.empty()) return std::unexpected(problems.take());
-  apply_environment(config.database);
+  if (auto problem = apply_environment(config.database)) {
+    return std::unexpected(std::vector<std::string>{std::move(*problem)});
+  }
   return config;
 }
 

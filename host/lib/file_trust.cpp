@@ -139,4 +139,48 @@ std::expected<int, std::string> open_trusted(const fs::path& file, const TrustPo
   return fd;
 }
 
+std::expected<std::string, std::string> read_owner_only(const fs::path& file,
+                                                        const std::string& key,
+                                                        const TrustPolicy& policy) {
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return std::unexpected(
+        fmt::format("{}: {} cannot be read: {}", key, file.string(), errno_text()));
+  }
+  struct stat st {};
+  std::string problem;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    problem = fmt::format("{}: {} is not a regular file", key, file.string());
+  } else if (st.st_uid != 0 && st.st_uid != policy.user) {
+    problem = fmt::format(
+        "{}: {} is owned by user {}, not by root or the user running crmflow ({}): chown {} {}",
+        key, file.string(), user_name(st.st_uid), user_name(policy.user), user_name(policy.user),
+        file.string());
+  } else if ((st.st_mode & 077) != 0) {
+    problem = fmt::format("{}: {} is readable by group or others (mode {:04o}): chmod 600 {}", key,
+                          file.string(), st.st_mode & 07777, file.string());
+  }
+  if (!problem.empty()) {
+    ::close(fd);
+    return std::unexpected(std::move(problem));
+  }
+  std::string contents;
+  char buffer[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const std::string why = errno_text();
+      ::close(fd);
+      return std::unexpected(fmt::format("{}: {} cannot be read: {}", key, file.string(), why));
+    }
+    if (n == 0) break;
+    contents.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  if (contents.ends_with('\n')) contents.pop_back();
+  if (contents.ends_with('\r')) contents.pop_back();
+  return contents;
+}
+
 }  // namespace crmflow

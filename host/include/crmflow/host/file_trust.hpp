@@ -44,4 +44,13 @@ std::string trust_problem(const std::filesystem::path& path, const struct stat& 
 std::expected<int, std::string> open_trusted(const std::filesystem::path& file,
                                              const TrustPolicy& policy);
 
+// The contents of a secret file, one trailing newline removed: a regular file owned by root or
+// the user running crmflow and neither readable nor writable by anybody else (mode 0600 or
+// 0400). `key` names the setting the file came from, for messages such as
+// "CRMFLOW_DB_PASSWORD_FILE: /etc/crmflow/db is readable by group or others (mode 0644):
+// chmod 600 /etc/crmflow/db". The contents never appear in a message.
+std::expected<std::string, std::string> read_owner_only(const std::filesystem::path& file,
+                                                        const std::string& key,
+                                                        const TrustPolicy& policy);
+
 }  // namespace crmflow

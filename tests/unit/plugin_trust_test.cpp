@@ -104,6 +104,15 @@ BOOST_AUTO_TEST_CASE(a_sticky_world_writable_directory_only_above_the_files_own)
       "without the sticky bit others can rename what is inside");
 }
 
+BOOST_AUTO_TEST_CASE(a_private_group_is_named_like_its_only_user) {
+  // From the user and group databases: root's group is root's own; nogroup is nobody's
+  // primary group only by chance of configuration and not named like nobody.
+  const TrustPolicy policy = current_trust_policy();
+  BOOST_TEST(policy.private_group(0, 0));
+  BOOST_TEST(!policy.private_group(kForeignGroup, kForeignUser));
+  BOOST_TEST(!policy.private_group(kForeignGroup, 0), "not root's primary group");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(loading)

@@ -9,13 +9,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <crmflow/abi.h>
+
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "crmflow/host/config.hpp"
 #include "crmflow/host/enabled_plugins.hpp"
 #include "crmflow/host/file_trust.hpp"
+#include "crmflow/host/pack.hpp"
 #include "test_support.hpp"
 
 using namespace crmflow;
@@ -240,6 +244,60 @@ BOOST_AUTO_TEST_CASE(a_symlink_leading_out_of_the_plugin_dir_is_refused) {
   PluginRegistry again;
   BOOST_TEST(load_enabled_plugins(*config, again).empty());
   BOOST_TEST(again.find("compare") != nullptr);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// Nothing but the file system vouches for a trusted key (whoever changes it can sign packs) or
+// an unsigned pack (packs.allow_unsigned, for development): both follow the plugins' rule.
+BOOST_AUTO_TEST_SUITE(packs)
+
+BOOST_AUTO_TEST_CASE(a_trusted_key_others_could_change_is_refused) {
+  PluginCopy tmp;
+  const auto key = generate_pack_key(tmp.dir / "partner", "Partner");
+  BOOST_TEST_REQUIRE(key.has_value(), key.error());
+  BOOST_TEST(read_public_key(key->public_file).has_value());
+  fs::permissions(key->public_file, fs::perms(0646));
+  const auto refused = read_public_key(key->public_file);
+  BOOST_TEST_REQUIRE(!refused.has_value());
+  BOOST_TEST_MESSAGE(refused.error());
+  BOOST_TEST(refused.error() ==
+             key->public_file.string() + ": cannot read the public key: refused: file " +
+                 key->public_file.string() + " is writable by others (mode 0646): chmod o-w " +
+                 key->public_file.string());
+}
+
+BOOST_AUTO_TEST_CASE(an_unsigned_pack_others_could_change_is_refused) {
+  PluginCopy tmp;
+  const fs::path pack = tmp.dir / "canary";
+  fs::create_directories(pack);
+  fs::permissions(pack, fs::perms(0755));
+  fs::copy_file(test::kTestPluginDir / "canary.so", pack / "canary.so");
+  fs::permissions(pack / "canary.so", fs::perms(0644));
+  std::ofstream(pack / "manifest.json")
+      << R"({"id": "canary", "name": "Canary", "version": "1.0.0", "publisher": "Test", "abi": ")"
+      << CRMFLOW_ABI_MAJOR << '.' << CRMFLOW_ABI_MINOR << R"(",
+ "components": [{"file": "canary.so", "kind": "action", "name": "canary_sing"}],
+ "files": [{"path": "canary.so"}]})";
+  fs::permissions(pack / "manifest.json", fs::perms(0644));
+  const PackPolicy development{{}, "no keys", true};
+  const auto fine = verify_pack(pack, development);
+  BOOST_TEST_REQUIRE(fine.has_value(), fine.error());
+
+  fs::permissions(pack / "canary.so", fs::perms(0666));
+  auto refused = verify_pack(pack, development);
+  BOOST_TEST_REQUIRE(!refused.has_value());
+  BOOST_TEST_MESSAGE(refused.error());
+  BOOST_TEST(refused.error() ==
+             "canary.so: cannot be read: refused: file " + (pack / "canary.so").string() +
+                 " is writable by others (mode 0666): chmod o-w " + (pack / "canary.so").string());
+  fs::permissions(pack / "canary.so", fs::perms(0644));
+  fs::permissions(pack, fs::perms(0777));
+  refused = verify_pack(pack, development);
+  BOOST_TEST_REQUIRE(!refused.has_value());
+  BOOST_TEST_MESSAGE(refused.error());
+  BOOST_TEST(refused.error().starts_with("manifest.json: unsigned and refused: directory " +
+                                         pack.string() + " is writable by others (mode 0777)"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

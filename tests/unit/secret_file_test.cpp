@@ -34,6 +34,7 @@ struct PasswordFile {
     file = dir / "db-password";
     std::ofstream(file) << kSecret << '\n';
     fs::permissions(file, mode);
+    ::unsetenv("CRMFLOW_DB_PASSWORD");  // the test database's, set where tests run; it would win
     ::setenv("CRMFLOW_DB_PASSWORD_FILE", file.c_str(), 1);
   }
   ~PasswordFile() {
@@ -73,6 +74,7 @@ BOOST_AUTO_TEST_CASE(a_file_others_can_read_is_refused_without_showing_the_passw
 }
 
 BOOST_AUTO_TEST_CASE(a_missing_file_names_the_variable) {
+  ::unsetenv("CRMFLOW_DB_PASSWORD");
   ::setenv("CRMFLOW_DB_PASSWORD_FILE", "/nonexistent/db-password", 1);
   const auto config = parse_host_config("{}", kFile);
   ::unsetenv("CRMFLOW_DB_PASSWORD_FILE");

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Secrets stay secret: the host runs at debug level with a database password, an SMTP password
-# and an HTTP bearer token, each a distinctive random string, and every way they could fail is
-# provoked (the SMTP server refuses the password, the HTTP peer answers 500 then 401, a command
-# connects with a wrong database password). Then no output of crmflow (run, check, plugins,
-# status, jobs, runs, alerts, retry), no log line and no row of any table of the database
-# (every crmflow_* table and the CRM's) holds any of the three. That the secrets were really used is
-# checked too: the peer received the token, the SMTP server an AUTH attempt, the host its
-# database connection.
+# Secrets stay secret: the host runs at debug level (the commands at trace) with a database
+# password, an SMTP password and an HTTP bearer token, each a distinctive random string, and
+# every way they could fail is provoked (the SMTP server refuses the password, the HTTP peer
+# answers 500 then 401 quoting the token, a command connects with a wrong database password,
+# the password file is made readable by others). Then no output of crmflow (run, check,
+# plugins, status, jobs, runs, alerts, retry), no log line and no row of any table of the
+# database (every crmflow_* table and the CRM's) holds any of the three. That the secrets were
+# really used is checked too: the peer received the token, the SMTP server an AUTH attempt,
+# the host its database connection.
 # Usage: secrets_host.sh <crmflow binary> <plugin dir>; needs CRMFLOW_DB_*.
 set -euo pipefail
 source "$(dirname "$0")/db_script.sh" secrets "$1" "$2"
@@ -104,7 +105,7 @@ grep -q "\"Bearer $http_secret\"" "$work/peer/requests.jsonl" || fail "the peer 
 mkdir "$work/outputs"
 run() {  # run <name> <crmflow arguments...>: output and exit status kept, failing is fine
   local status=0
-  "$crmflow" "${crm[@]}" "$@" >"$work/outputs/$1.out" 2>&1 || status=$?
+  "$crmflow" "${crm[@]}" --log-level trace "$@" >"$work/outputs/$1.out" 2>&1 || status=$?
   echo "crmflow $* exited $status" >>"$work/outputs/statuses"
 }
 run check
@@ -126,6 +127,19 @@ grep -q "Access denied" "$work/outputs/wrong-password.out" \
   || { cat "$work/outputs/wrong-password.out"; fail "the wrong password was not the refusal"; }
 CRMFLOW_DB_PASSWORD="$db_secret-wrong" "$crmflow" "${crm[@]}" run --once \
   >"$work/outputs/wrong-password-run.out" 2>&1 || true
+
+# The password from an owner-only file instead of the environment; refused once others can read it.
+printf '%s\n' "$db_secret" >"$work/db-password"
+chmod 600 "$work/db-password"
+env -u CRMFLOW_DB_PASSWORD CRMFLOW_DB_PASSWORD_FILE="$work/db-password" \
+  "$crmflow" "${crm[@]}" status >"$work/outputs/password-file.out" 2>&1 \
+  || fail "status with the password from a 0600 file: $(cat "$work/outputs/password-file.out")"
+chmod 644 "$work/db-password"
+env -u CRMFLOW_DB_PASSWORD CRMFLOW_DB_PASSWORD_FILE="$work/db-password" \
+  "$crmflow" "${crm[@]}" status >"$work/outputs/password-file-0644.out" 2>&1 \
+  && fail "status accepted a password file others can read"
+grep -qF "CRMFLOW_DB_PASSWORD_FILE: $work/db-password is readable by group or others (mode 0644): chmod 600 $work/db-password" \
+  "$work/outputs/password-file-0644.out" || fail "no clear refusal of the 0644 password file"
 
 # Every table of the database row by row: the crmflow_* audit tables and the CRM's own.
 tables=$(sql "SELECT table_name FROM information_schema.tables WHERE table_schema = '$db'")
@@ -150,6 +164,7 @@ for secret in "$db_secret" "$smtp_secret" "$http_secret"; do
 done
 lines=$(cat "${searched[@]}" | wc -l)
 echo "searched ${#searched[@]} files, $lines lines (host log $(wc -l <"$work/out") lines at debug," \
+  "$(cat "${searched[@]}" | grep -c -E ' (debug|trace) ') of them debug or trace," \
   "$(echo "$tables" | wc -w) tables, $(grep -c . "$work/outputs/tables.txt") table lines)"
 [ "$leaks" = 0 ] || fail "$leaks of 3 secrets leaked"
 grep -q "send_email" "$work/outputs/jobs.out" || { cat "$work/outputs/jobs.out"; fail "crmflow jobs lists no job"; }

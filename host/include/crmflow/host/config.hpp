@@ -12,7 +12,7 @@
 namespace crmflow {
 
 struct PluginSetting {
-  std::string name;  // file name without ".so", looked up in the plugin directories
+  std::string name;  // file name without ".so" (no path: letters, digits, _ - .), in plugin_dirs
   bool enabled = true;
   std::optional<std::set<std::string>> components;  // absent: every component of the file
   std::string settings_json = "{}";  // the object the file's components read (settings())

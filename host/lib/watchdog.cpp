@@ -10,15 +10,18 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 namespace crmflow {
 
+// The call site reads no clock: it numbers its calls, and the watchdog times how long it sees
+// the same number (bench/dispatch_bench: a clock read would be most of the mark's cost).
 struct CallSlot {
-  std::atomic<long long> started_ns{0};  // coarse steady clock; 0 while no call runs
+  std::atomic<unsigned long long> call{0};  // the running call's number; 0 while none runs
+  unsigned long long calls = 0;             // numbers handed out; only the thread touches it
   std::atomic<const Component*> component{nullptr};
   std::atomic<const Record*> record{nullptr};  // null for a trigger's tick
   std::atomic<const char*> module{nullptr};    // the tick's module when there is no record
@@ -26,14 +29,6 @@ struct CallSlot {
 };
 
 namespace {
-
-// The steady clock at the kernel's tick resolution (a few ms): a hang limit is seconds, and a
-// precise read would cost each plugin call four times as much (bench/dispatch_bench).
-long long coarse_now_ns() noexcept {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-  return static_cast<long long>(ts.tv_sec) * 1'000'000'000LL + ts.tv_nsec;
-}
 
 // Every thread's slot, for the watchdog. A thread registers on its first plugin call.
 std::mutex slots_mutex;
@@ -103,7 +98,7 @@ const char* signal_name(int signal) {
 extern "C" void report_fatal_signal(int signal) {
   const int saved_errno = errno;
   const CallSlot* slot = current_slot;
-  if (slot != nullptr && slot->started_ns.load(std::memory_order_acquire) != 0) {
+  if (slot != nullptr && slot->call.load(std::memory_order_acquire) != 0) {
     const Component* component = slot->component.load(std::memory_order_relaxed);
     const Record* record = slot->record.load(std::memory_order_relaxed);
     LineBuffer line;
@@ -146,7 +141,7 @@ extern "C" void report_fatal_signal(int signal) {
 WatchedCall::WatchedCall(const Component& component, const Record* record,
                          std::string_view module) noexcept
     : slot_(&this_thread_slot()),
-      outer_started_(slot_->started_ns.load(std::memory_order_relaxed)),
+      outer_call_(slot_->call.load(std::memory_order_relaxed)),
       outer_component_(slot_->component.load(std::memory_order_relaxed)),
       outer_record_(slot_->record.load(std::memory_order_relaxed)),
       outer_module_(slot_->module.load(std::memory_order_relaxed)),
@@ -155,25 +150,26 @@ WatchedCall::WatchedCall(const Component& component, const Record* record,
   slot_->record.store(record, std::memory_order_relaxed);
   slot_->module.store(module.data(), std::memory_order_relaxed);
   slot_->module_size.store(module.size(), std::memory_order_relaxed);
-  // Published last: whoever sees the start time sees what runs.
-  slot_->started_ns.store(coarse_now_ns(), std::memory_order_release);
+  // Published last: whoever sees the number sees what runs.
+  slot_->call.store(++slot_->calls, std::memory_order_release);
 }
 
 WatchedCall::~WatchedCall() {
-  slot_->started_ns.store(0, std::memory_order_release);
-  if (outer_started_ == 0) return;
+  slot_->call.store(0, std::memory_order_release);
+  if (outer_call_ == 0) return;
   slot_->component.store(outer_component_, std::memory_order_relaxed);
   slot_->record.store(outer_record_, std::memory_order_relaxed);
   slot_->module.store(outer_module_, std::memory_order_relaxed);
   slot_->module_size.store(outer_module_size_, std::memory_order_relaxed);
-  slot_->started_ns.store(outer_started_, std::memory_order_release);
+  slot_->call.store(outer_call_, std::memory_order_release);
 }
 
 void end_process_on_hang(const Component& component, const Record* record, std::string_view module,
                          std::chrono::milliseconds ran, std::chrono::milliseconds limit) {
   spdlog::error(
-      "plugin call hung: component '{}' (plugin {}) on {} has run {} ms, past the hang limit of "
-      "{} ms; ending the host with exit code {} (a call cannot be cancelled; the next start "
+      "plugin call hung: component '{}' (plugin {}) on {} has run for at least {} ms, past the "
+      "hang limit of {} ms; ending the host with exit code {} (a call cannot be cancelled; the "
+      "next start "
       "retries the event, quarantined after max_attempts)",
       component.name, component.file.string(), describe_target(record, module), ran.count(),
       limit.count(), kExitPluginHung);
@@ -185,21 +181,29 @@ void end_process_on_hang(const Component& component, const Record* record, std::
 void start_watchdog(std::chrono::milliseconds hang_limit, HangHandler on_hang) {
   static std::once_flag once;
   std::call_once(once, [&] {
-    const long long limit_ns =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(hang_limit).count();
     const auto period = std::clamp<std::chrono::milliseconds>(
         hang_limit / 10, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
-    std::thread([limit_ns, period, hang_limit, on_hang] {
-      const CallSlot* reported_slot = nullptr;
-      long long reported_start = 0;
+    std::thread([period, hang_limit, on_hang] {
+      using Clock = std::chrono::steady_clock;
+      // Per slot: the call last seen running, since when, and whether it was reported.
+      struct Seen {
+        unsigned long long call = 0;
+        Clock::time_point since;
+        bool reported = false;
+      };
+      std::unordered_map<const CallSlot*, Seen> seen;
       for (;;) {
         std::this_thread::sleep_for(period);
-        const long long now = coarse_now_ns();
+        const auto now = Clock::now();
         const std::lock_guard lock(slots_mutex);
+        std::erase_if(seen, [](const auto& entry) {
+          return std::ranges::find(all_slots(), entry.first) == all_slots().end();
+        });
         for (const CallSlot* slot : all_slots()) {
-          const long long started = slot->started_ns.load(std::memory_order_acquire);
-          if (started == 0 || now - started <= limit_ns) continue;
-          if (slot == reported_slot && started == reported_start) continue;
+          const unsigned long long call = slot->call.load(std::memory_order_acquire);
+          Seen& s = seen[slot];
+          if (call != s.call) s = Seen{call, now, false};
+          if (call == 0 || s.reported || now - s.since <= hang_limit) continue;
           const Component* component = slot->component.load(std::memory_order_relaxed);
           const Record* record = slot->record.load(std::memory_order_relaxed);
           const std::string_view module(slot->module.load(std::memory_order_relaxed),
@@ -207,13 +211,10 @@ void start_watchdog(std::chrono::milliseconds hang_limit, HangHandler on_hang) {
           // The call may have returned meanwhile; then what was read may be another's. (One
           // returning in the microseconds of the report, after running past the limit, is
           // a race this accepts: the host ends anyway.)
-          if (slot->started_ns.load(std::memory_order_acquire) != started) continue;
-          reported_slot = slot;
-          reported_start = started;
+          if (slot->call.load(std::memory_order_acquire) != call) continue;
+          s.reported = true;
           on_hang(*component, record, module,
-                  std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::nanoseconds(now - started)),
-                  hang_limit);
+                  std::chrono::duration_cast<std::chrono::milliseconds>(now - s.since), hang_limit);
         }
       }
     }).detach();

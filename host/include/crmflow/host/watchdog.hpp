@@ -2,7 +2,7 @@
 //
 // A call into a plugin runs in the host's own thread and cannot be cancelled safely: a call
 // that hangs blocks the host, a segfault kills it. Every plugin call marks its thread with a
-// WatchedCall (a start time and what runs: no allocation, no lock). Then:
+// WatchedCall (a call number and what runs: no clock read, no allocation, no lock). Then:
 //
 //   - the watchdog (one thread, start_watchdog) ends the process with kExitPluginHung when a
 //     call has run longer than the hang limit, after one error line naming the plugin file, the
@@ -40,7 +40,7 @@ class WatchedCall {
 
  private:
   CallSlot* slot_;
-  long long outer_started_;
+  unsigned long long outer_call_;
   const Component* outer_component_;
   const Record* outer_record_;
   const char* outer_module_;
@@ -58,8 +58,9 @@ using HangHandler = void (*)(const Component& component, const Record* record,
 void end_process_on_hang(const Component& component, const Record* record, std::string_view module,
                          std::chrono::milliseconds ran, std::chrono::milliseconds limit);
 
-// Starts the watchdog thread, which checks every thread's call about ten times per limit and
-// calls `on_hang` once for a call that has run longer than `hang_limit`. Once per process;
+// Starts the watchdog thread, which looks at every thread's call about ten times per limit and
+// calls `on_hang` once for a call it has seen running for longer than `hang_limit` (reported
+// within a tenth of the limit after it; `ran` is how long the watchdog saw it). Once per process;
 // a second call is ignored. The thread runs until the process ends.
 void start_watchdog(std::chrono::milliseconds hang_limit,
                     HangHandler on_hang = &end_process_on_hang);

@@ -37,8 +37,8 @@ const char* name(Behaviour b) {
 }
 
 constexpr int kBadConnections = 3;      // per peer, then it behaves
-constexpr int kClientTimeoutMs = 2000;  // both actions' timeout
-constexpr double kSlowSeconds = 4;      // a slow peer's answer comes after the timeout
+constexpr int kClientTimeoutMs = 3000;  // both actions' timeout
+constexpr double kSlowSeconds = 5;      // a slow peer's answer comes after the timeout
 
 const std::filesystem::path kScripts = std::filesystem::path(CRMFLOW_SOURCE_DIR) / "tests/scripts";
 

@@ -40,7 +40,7 @@ BOOST_AUTO_TEST_CASE(segfault_and_hang_are_named_and_quarantined) {
   options.plugins.push_back("hang");
   options.engine["max_attempts"] = kMaxAttempts;
   // A short deadline and hang limit so the case stays short; the default limit is 30 s.
-  options.extra = {{"call_deadline_ms", 500}, {"hang_limit_ms", 2000}};
+  options.extra = {{"call_deadline_ms", 500}, {"hang_limit_ms", 3000}};
   HostFiles files("plugin_crash", options);
   Json workflow = follow_up_workflow("crashing");
   workflow["conditions"]["all"].push_back(

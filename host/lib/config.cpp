@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -293,8 +294,8 @@ std::expected<HostConfig, std::vector<std::string>> parse_host_config(std::strin
   }
   reject_unknown_keys(*root, "(top)",
                       {"plugin_dirs", "plugins", "database", "log", "call_deadline_ms",
-                       "module_map", "workflows", "engine", "capture", "retention", "jobs",
-                       "triggers", "clock_offset_seconds", "time_zone", "packs"},
+                       "hang_limit_ms", "module_map", "workflows", "engine", "capture", "retention",
+                       "jobs", "triggers", "clock_offset_seconds", "time_zone", "packs"},
                       problems);
 
   HostConfig config;
@@ -306,6 +307,16 @@ std::expected<HostConfig, std::vector<std::string>> parse_host_config(std::strin
   read(*root, "call_deadline_ms", "(top)", deadline_ms, problems);
   if (deadline_ms == 0) problems.add("call_deadline_ms", "must be greater than 0");
   config.call_deadline = std::chrono::milliseconds(deadline_ms);
+  unsigned hang_ms = static_cast<unsigned>(std::min<unsigned long long>(
+      std::numeric_limits<unsigned>::max(), std::max(30000ULL, 10ULL * deadline_ms)));
+  read(*root, "hang_limit_ms", "(top)", hang_ms, problems);
+  if (root->contains("hang_limit_ms") && hang_ms <= deadline_ms) {
+    problems.add("hang_limit_ms",
+                 fmt::format("must be more than call_deadline_ms ({}): a call may use its "
+                             "whole deadline; found {}",
+                             deadline_ms, hang_ms));
+  }
+  config.hang_limit = std::chrono::milliseconds(hang_ms);
 
   read_crm(*root, fs::absolute(file).parent_path(), config, problems);
   read_retention(*root, config.retention, problems);

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <exception>
 #include <iostream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -217,6 +218,51 @@ inline Json follow_up_workflow(const std::string& id, const std::string& fire = 
          {"params",
           {{"module", "Tasks"},
            {"fields", {{"name", "Follow-up"}, {"status", "Not Started"}}}}}}}}};
+}
+
+// What a supervisor saw: how often the host died and was started, and whether the queue
+// drained; `ends` the wait status of each death, in order.
+struct Supervised {
+  int deaths = 0;
+  int starts = 0;
+  bool drained = false;
+  std::vector<std::string> ends;  // HostProcess::describe_status() of each death
+};
+
+// A supervisor (as systemd's Restart=always): starts the host and restarts it whenever it dies,
+// until the event queue is empty or `limit` passed; then stops it with SIGTERM. Each death is
+// asserted to be one the test expects: killed by one of `signals`, or exited with one of
+// `exit_codes`.
+inline Supervised supervise(testing::DbFixture& fixture, HostFiles& files, soci::session& crm,
+                            std::chrono::seconds limit, std::vector<int> signals,
+                            std::vector<int> exit_codes = {}) {
+  Supervised s;
+  std::unique_ptr<HostProcess> host;
+  const auto until = Clock::now() + limit;
+  while (Clock::now() < until) {
+    if (host == nullptr || !host->running()) {
+      if (host != nullptr) {
+        ++s.deaths;
+        s.ends.push_back(host->describe_status());
+        const auto status = host->status();
+        const bool expected =
+            std::ranges::any_of(signals, [&](int sig) { return host->killed_by(sig); }) ||
+            (status && WIFEXITED(*status) &&
+             std::ranges::find(exit_codes, WEXITSTATUS(*status)) != exit_codes.end());
+        BOOST_TEST(expected, "crmflow ended with " << host->describe_status());
+      }
+      host = std::make_unique<HostProcess>(files.config_file(), fixture.settings(), files.log());
+      ++s.starts;
+    }
+    if (pending_events(crm) == 0) {
+      s.drained = true;
+      break;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  host->terminate();
+  BOOST_TEST(host->wait(15s).has_value());
+  return s;
 }
 
 // Prints the tail of every log given when the current test case failed (or throws out).

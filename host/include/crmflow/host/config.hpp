@@ -88,6 +88,9 @@ struct HostConfig {
   DatabaseSettings database;
   LogSettings log;
   std::chrono::milliseconds call_deadline{2000};
+  // A plugin call running longer than this ends the host (watchdog.hpp, exit code 3).
+  // Default: max(30 s, 10 × call_deadline).
+  std::chrono::milliseconds hang_limit{30000};
   std::filesystem::path module_map;     // absolute; empty when the config names none
   std::filesystem::path workflows_dir;  // absolute; empty when the config names none
   EngineSettings engine;

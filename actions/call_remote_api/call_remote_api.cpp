@@ -370,8 +370,11 @@ class CallRemoteApi final : public crmflow::sdk::Action {
       if (code == CURLE_OPERATION_TIMEDOUT) {
         throw Error(what + ": timed out after " + std::to_string(timeout) + " ms (" + detail + ")");
       }
-      // A URL libcurl cannot use fails the same way on every attempt.
-      const bool permanent = code == CURLE_URL_MALFORMAT || code == CURLE_UNSUPPORTED_PROTOCOL;
+      // A URL libcurl cannot parse fails the same way on every attempt. Not so
+      // CURLE_UNSUPPORTED_PROTOCOL: parse_url already refused every scheme but http and https,
+      // so here it means the peer answered with something that is not HTTP ("Received HTTP/0.9
+      // when not allowed") — a service restarting or a proxy in trouble, retried like a reset.
+      const bool permanent = code == CURLE_URL_MALFORMAT;
       throw Error(what + ": " + detail, permanent ? CRMFLOW_PERMANENT : CRMFLOW_ERROR);
     }
     long status = 0;

@@ -53,7 +53,8 @@ BOOST_AUTO_TEST_CASE(unknown_setting_is_named_with_the_known_ones) {
       only_problem(R"({"plugin_dir": ["x"]})") ==
       "/etc/crmflow/host.json: (top).plugin_dir: unknown setting; expected one of: "
       "plugin_dirs, plugins, database, log, call_deadline_ms, module_map, workflows, engine, "
-      "capture, retention, jobs, triggers, clock_offset_seconds, time_zone, packs");
+      "capture, retention, jobs, triggers, clock_offset_seconds, time_zone, packs (did you mean "
+      "plugin_dirs?)");
 }
 
 BOOST_AUTO_TEST_CASE(every_problem_is_reported_at_once) {

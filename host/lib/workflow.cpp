@@ -43,8 +43,9 @@ struct Reader {
       return nullptr;
     }
     if (component->kind != kind) {
-      problems.add(path, fmt::format("'{}' is a {} component; here {} is needed", name,
-                                     kind_name(component->kind),
+      const std::string_view found = kind_name(component->kind);
+      problems.add(path, fmt::format("'{}' is {} {} component; here {} is needed", name,
+                                     found.starts_with('a') ? "an" : "a", found,
                                      kind == CRMFLOW_KIND_ACTION      ? "an action"
                                      : kind == CRMFLOW_KIND_CONDITION ? "a condition"
                                                                       : "a trigger"));

@@ -300,6 +300,24 @@ std::string latin1_bytes(std::string_view utf8) {
   return out;
 }
 
+// A port nothing listens on now, for the whole process: send_email's settings are fixed when
+// the registry loads it.
+int smtp_port() {
+  static const int port = free_port();
+  return port;
+}
+
+// The plugins with send_email set to the sink on smtp_port(), in clear.
+PluginRegistry& mail_plugins() {
+  const Json settings = {{"smtp_url", "smtp://127.0.0.1:" + std::to_string(smtp_port())},
+                         {"from", "crm@demo.example"},
+                         {"starttls", "off"},
+                         {"timeout_seconds", 5},
+                         {"connect_timeout_seconds", 2}};
+  return testing::build_plugins({"compare", "changes", "create_record", "update_record"},
+                                "send_email", settings.dump());
+}
+
 std::string read_file(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
@@ -404,14 +422,8 @@ BOOST_AUTO_TEST_CASE(capture_conditions_and_templates_keep_each_value_in_its_fie
 // nothing is sent; otherwise the subject and the plain text arrive verbatim and the HTML body
 // has & < > " ' escaped.
 BOOST_AUTO_TEST_CASE(send_email_refuses_header_breaks_and_escapes_html) {
-  const int port = free_port();
-  const Json settings = {{"smtp_url", "smtp://127.0.0.1:" + std::to_string(port)},
-                         {"from", "crm@demo.example"},
-                         {"starttls", "off"},
-                         {"timeout_seconds", 5},
-                         {"connect_timeout_seconds", 2}};
-  PluginRegistry& mailing = testing::build_plugins(
-      {"compare", "changes", "create_record", "update_record"}, "send_email", settings.dump());
+  const int port = smtp_port();
+  PluginRegistry& mailing = mail_plugins();
   const std::string workflow = R"({"id": "mail", "module": "Cases", "trigger": "saved",
       "actions": [{"plugin": "send_email", "params": {"to": ["inbox@demo.example"],
         "subject": "Case {{record.name}}", "text": "Text {{record.description}}",
@@ -485,6 +497,62 @@ BOOST_AUTO_TEST_CASE(send_email_refuses_header_breaks_and_escapes_html) {
   }
   BOOST_TEST(h.count("SELECT COUNT(*) FROM emails WHERE message_id LIKE '%@crmflow>'") == sent);
   BOOST_TEST((checksums(h.db(), h.name(), {"cases", "emails"}) == tables_before));
+}
+
+// Recipients: a line break or NUL in an address, from a template or from a related record's
+// field, is refused naming the recipient (to[0]) and no message is sent.
+BOOST_AUTO_TEST_CASE(send_email_refuses_header_breaks_in_addresses) {
+  const std::string contact = "con00002-0000-4000-8000-000000000000";  // the case's contact
+  Tally tally{"send_email recipients"};
+  for (const std::string& to : {std::string(R"(["{{record.name}}"])"),
+                                std::string(R"([{"relation": "contact", "field": "email1"}])")}) {
+    Harness h("Cases", {},
+              {R"({"id": "mail", "module": "Cases", "trigger": "saved", "actions": [{"plugin":
+                  "send_email", "params": {"to": )" +
+               to + R"(, "subject": "Hi", "text": "Hello"}}]})"},
+              mail_plugins());
+    const std::filesystem::path mail = h.dir / "mail";
+    std::filesystem::create_directories(mail);
+    testing::PeerProcess sink(
+        {"/usr/bin/python3", (testing::source_dir() / "tests/scripts/smtp_sink.py").string(),
+         "--port", std::to_string(smtp_port()), "--dir", mail.string()},
+        mail / "ready");
+    for (const Hostile& value : corpus()) {
+      // Only the values with a break that an address column (varchar 100) holds.
+      if (!has_break(value.bytes) || value.bytes.size() > 80) continue;
+      BOOST_TEST_CONTEXT("recipients " << to << ", value " << value.name) {
+        ++tally.tried;
+        const std::string address = value.bytes + "@demo.example";
+        std::string refusal;
+        const bool written =
+            to.find("relation") == std::string::npos
+                ? write(h.crm(), "cases", kCase, {{"name", address}}, &refusal)
+                : write(h.crm(), "contacts", contact, {{"email1", address}}, &refusal) &&
+                      write(h.crm(), "cases", kCase, {{"name", "ask " + value.name}}, &refusal);
+        BOOST_TEST_REQUIRE(written, refusal);
+        h.drain();
+        h.run_jobs();
+        BOOST_TEST(h.job("state") == "dead");
+        const std::string error = h.job("last_error");
+        BOOST_TEST(error.find("to[0]: ") != std::string::npos, error);
+        // The message itself stays one printable line: a NUL would cut it short.
+        const bool printable = std::ranges::none_of(
+            error, [](const char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; });
+        BOOST_TEST(printable, error);
+        BOOST_TEST((error.ends_with("refused in a header") ||
+                    error.ends_with("a line break is refused in a recipient") ||
+                    error.ends_with("holds a space or control character")),
+                   error);
+        if (error.find("to[0]: ") != std::string::npos) ++tally.refused_named;
+      }
+    }
+    size_t sent = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(mail)) {
+      sent += entry.path().extension() == ".eml";
+    }
+    BOOST_TEST(sent == 0u, "no message was sent");
+    BOOST_TEST(!std::filesystem::exists(mail / "refused"), "not even a RCPT reached the sink");
+  }
 }
 
 // call_remote_api: the name goes into the URL's path and query, a header, and the JSON body

@@ -73,6 +73,13 @@ const std::vector<Mistake>& mistakes() {
       "string: ill-formed UTF-8 byte; last read: '\"Z\xfc'"}},
     {"wrote a number too big for any number", File::config, "{\"call_deadline_ms\": 1E400}",
      {"/etc/crmflow/host.json: invalid JSON: number overflow parsing '1E400'"}},
+    {"gave a setting twice", File::config, R"({"log": {"level": "info"}, "log": {"format": "json"}})",
+     {"/etc/crmflow/host.json: (top).log: given twice in one object; the later value would "
+      "silently replace the earlier, so keep one"}},
+    {"enabled a plugin twice with different settings", File::config,
+     R"({"plugins": {"compare": {"enabled": true, "enabled": false}}})",
+     {"/etc/crmflow/host.json: plugins.compare.enabled: given twice in one object; the later "
+      "value would silently replace the earlier, so keep one"}},
     {"wrote a list as the whole file", File::config, "[]",
      {"/etc/crmflow/host.json: (top): expected a JSON object"}},
     {"misspelt a top-level key", File::config, R"({"plugin_dir": ["plugins"]})",
@@ -159,6 +166,10 @@ const std::vector<Mistake>& mistakes() {
     {"broke the module map's JSON", File::module_map, "{\n  \"modules\": {\n    \"Leads\" {}\n}",
      {"$MAP:3:13: invalid JSON: syntax error while parsing object separator - unexpected '{'; "
       "expected ':'"}},
+    {"mapped a module twice", File::module_map,
+     R"({"modules": {"Leads": {"table": "leads"}, "Leads": {"table": "leads_v2"}}})",
+     {"$MAP: modules.Leads: given twice in one object; the later value would silently replace "
+      "the earlier, so keep one"}},
     {"left out the modules", File::module_map, R"({"flavour": "1crm"})",
      {"$MAP: modules: expected an object: module name → definition"}},
     {"left out a module's table", File::module_map, R"({"modules": {"Leads": {}}})",
@@ -196,6 +207,16 @@ const std::vector<Mistake>& mistakes() {
     {"broke a workflow's JSON", File::workflow, "{\"id\": \"x\",\n \"module\": \"Leads\"\n \"actions\": []}",
      {"$WF/a.json:3:10: invalid JSON: syntax error while parsing object - unexpected string "
       "literal; expected '}'"}},
+    {"gave a workflow two condition blocks", File::workflow,
+     workflow(R"("id": "w", "conditions": {"field": "status", "op": "equals", "value": "New"},
+                 "conditions": {"field": "status", "op": "equals", "value": "Dead"})"),
+     {"$WF/a.json: (top).conditions: given twice in one object; the later value would silently "
+      "replace the earlier, so keep one"}},
+    {"set a field twice in an action", File::workflow,
+     R"({"id": "w", "module": "Leads", "actions": [{"plugin": "update_record",
+         "params": {"fields": {"status": "Dead", "status": "New"}}}]})",
+     {"$WF/a.json: actions[0].params.fields.status: given twice in one object; the later value "
+      "would silently replace the earlier, so keep one"}},
     {"left out the id", File::workflow, workflow(""),
      {"$WF/a.json: (top).id: required, missing"}},
     {"left out the module", File::workflow,

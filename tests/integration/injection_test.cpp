@@ -325,11 +325,11 @@ std::string read_file(const std::filesystem::path& file) {
 
 }  // namespace
 
-// Capture, conditions and templates: the lead's description takes each value; a workflow per
-// value whose conditions are `description equals <value>` and `contains <value>` marks the
-// lead, and a copy workflow creates a note whose description is "{{record.description}}".
-// Only the value's own workflow may match, the note holds the stored bytes exactly, and no
-// other row or table changes.
+// Capture, conditions and templates: the lead's description takes each value (the captured
+// event's image is checked before the engine takes it); a workflow per value whose conditions
+// are `description equals <value>` and `contains <value>` marks the lead, and a copy workflow
+// creates a note whose description is "{{record.description}}". Only the value's own workflow
+// may match, the note holds the stored bytes exactly, and no other row or table changes.
 BOOST_AUTO_TEST_CASE(capture_conditions_and_templates_keep_each_value_in_its_field) {
   std::vector<std::string> texts = {
       Json{{"id", "copy"},
@@ -390,6 +390,16 @@ BOOST_AUTO_TEST_CASE(capture_conditions_and_templates_keep_each_value_in_its_fie
       const auto stored = read(h.db(), "SELECT description FROM leads WHERE id = :id", kLead);
       BOOST_TEST_REQUIRE(stored.has_value());
       BOOST_TEST((*stored == value.bytes), "MariaDB stored other bytes");
+      // The event the capture trigger wrote, before the engine takes it: its new image holds
+      // the value as a JSON string of exactly the stored bytes.
+      const auto image = read(h.db(),
+                              "SELECT new_image FROM crmflow_event WHERE record_id = :id ORDER BY "
+                              "id DESC LIMIT 1",
+                              kLead);
+      BOOST_TEST_REQUIRE(image.has_value(), "the save was captured");
+      const Json event = Json::parse(*image, nullptr, false);
+      BOOST_TEST((!event.is_discarded() && event.value("description", Json()) == Json(*stored)),
+                 "the captured image holds the stored bytes");
       h.drain();
       const auto note = read(h.db(),
                              "SELECT description FROM notes WHERE name = CONCAT('copy of ', :id) "

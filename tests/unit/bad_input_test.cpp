@@ -114,6 +114,8 @@ const std::vector<Mistake>& mistakes() {
      {"/etc/crmflow/host.json: database.port: expected a whole number >= 0, found \"3306\""}},
     {"gave a negative port", File::config, R"({"database": {"port": -1}})",
      {"/etc/crmflow/host.json: database.port: expected a whole number >= 0, found -1"}},
+    {"gave a port no TCP port can be", File::config, R"({"database": {"port": 70000}})",
+     {"/etc/crmflow/host.json: database.port: must be at most 65535"}},
     {"gave a fractional batch size", File::config, R"({"jobs": {"batch_size": 2.5}})",
      {"/etc/crmflow/host.json: jobs.batch_size: expected a whole number >= 0, found 2.5"}},
     {"gave a number beyond the setting's range", File::config,

@@ -268,6 +268,12 @@ Workflow read_workflow(const fs::path& file, const Json& root, const PluginRegis
   const auto trigger = root.find("trigger");
   if (trigger != root.end() && trigger->is_object()) {
     w.trigger = TriggerKind::timer;
+  } else if (trigger != root.end() && *trigger != "saved" && *trigger != "deleted") {
+    // Named with the time triggers' form too, which an admin looking for "daily" needs.
+    problems.add("trigger",
+                 fmt::format(R"(expected "saved", "deleted" or {{"plugin": "<trigger>", )"
+                             R"("params": {{...}}}}, found {})",
+                             trigger->dump()));
   } else {
     read_choice(root, "trigger", {{"saved", TriggerKind::saved}, {"deleted", TriggerKind::deleted}},
                 w.trigger, problems);

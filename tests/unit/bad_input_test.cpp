@@ -234,7 +234,8 @@ const std::vector<Mistake>& mistakes() {
     {"quoted active", File::workflow, workflow(R"("id": "w", "active": "yes")"),
      {"$WF/a.json: workflow w: (top).active: expected true or false, found string"}},
     {"named a trigger that does not exist", File::workflow, workflow(R"("id": "w", "trigger": "created")"),
-     {"$WF/a.json: workflow w: trigger: expected one of saved, deleted, found \"created\""}},
+     {"$WF/a.json: workflow w: trigger: expected \"saved\", \"deleted\" or {\"plugin\": "
+      "\"<trigger>\", \"params\": {...}}, found \"created\""}},
     {"named an applies_to that does not exist", File::workflow,
      workflow(R"("id": "w", "applies_to": "all")"),
      {"$WF/a.json: workflow w: applies_to: expected one of new, new_and_existing, found \"all\""}},
@@ -360,6 +361,15 @@ const std::vector<Mistake>& mistakes() {
      {"$WF/a.json: workflow w: trigger.parmas: unknown setting; expected one of: plugin, params "
       "(did you mean params?)",
       "$WF/a.json: workflow w: trigger.params: missing required parameter 'cron'"}},
+    {"gave an inactivity of 0 days", File::workflow,
+     workflow(R"("id": "w", "trigger": {"plugin": "inactivity", "params": {"days": 0}})"),
+     {"$WF/a.json: workflow w: trigger.params.days: 0 is below the minimum of 1"}},
+    {"gave an inactivity in words", File::workflow,
+     workflow(R"("id": "w", "trigger": {"plugin": "inactivity", "params": {"days": "two weeks"}})"),
+     {"$WF/a.json: workflow w: trigger.params.days: expected a whole number, got a string"}},
+    {"gave a time trigger as text", File::workflow, workflow(R"("id": "w", "trigger": "daily")"),
+     {"$WF/a.json: workflow w: trigger: expected \"saved\", \"deleted\" or {\"plugin\": "
+      "\"<trigger>\", \"params\": {...}}, found \"daily\""}},
     {"used an action as a time trigger", File::workflow,
      workflow(R"("id": "w", "trigger": {"plugin": "update_record", "params": {}})"),
      {"$WF/a.json: workflow w: trigger: 'update_record' is an action component; here a trigger "

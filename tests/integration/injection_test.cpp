@@ -566,10 +566,17 @@ BOOST_AUTO_TEST_CASE(send_email_refuses_header_breaks_in_addresses) {
 // (with the description). Path and query values are percent-encoded, body values JSON-escaped,
 // and a line break or NUL bound for a header is refused naming the header, with no request.
 BOOST_AUTO_TEST_CASE(call_remote_api_encodes_each_place_and_refuses_header_breaks) {
-  const std::filesystem::path peer_dir = std::filesystem::temp_directory_path() /
-                                         ("crmflow_injection_peer_" + std::to_string(::getpid()));
-  std::filesystem::remove_all(peer_dir);
-  std::filesystem::create_directories(peer_dir);
+  // Removed however the test ends, after the peer (declared later) has stopped.
+  struct ScratchDir {
+    std::filesystem::path path = std::filesystem::temp_directory_path() /
+                                 ("crmflow_injection_peer_" + std::to_string(::getpid()));
+    ScratchDir() {
+      std::filesystem::remove_all(path);
+      std::filesystem::create_directories(path);
+    }
+    ~ScratchDir() { std::filesystem::remove_all(path); }
+  } scratch;
+  const std::filesystem::path& peer_dir = scratch.path;
   testing::PeerProcess peer(
       {"/usr/bin/python3", (testing::source_dir() / "tests/scripts/http_peer.py").string(), "--log",
        (peer_dir / "requests.jsonl").string(), "--port-file", (peer_dir / "port").string(),
@@ -642,5 +649,4 @@ BOOST_AUTO_TEST_CASE(call_remote_api_encodes_each_place_and_refuses_header_break
       ++tally.escaped;
     }
   }
-  std::filesystem::remove_all(peer_dir);
 }

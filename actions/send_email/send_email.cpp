@@ -63,6 +63,22 @@ std::string trimmed(std::string_view text) {
   return std::string(text.substr(first, last - first + 1));
 }
 
+// An address as a message may show it: control bytes as \xNN, so that a NUL cannot cut the
+// message short and an escape sequence from a CRM record cannot reach a log or terminal.
+std::string shown(std::string_view address) {
+  std::string out = "'";
+  for (const char c : address) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7F) {
+      constexpr char kHex[] = "0123456789ABCDEF";
+      out += {'\\', 'x', kHex[byte >> 4], kHex[byte & 0xF]};
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
 // Empty when `address` will do as an SMTP envelope address and a header address, else why
 // not. Deliberately minimal (RFC 5321 allows far more): one @ with text on both sides, and
 // nothing that would break the envelope or the header lines we write.
@@ -70,16 +86,15 @@ std::string address_problem(std::string_view address) {
   if (address.empty()) return "an empty address";
   for (const char c : address) {
     const auto byte = static_cast<unsigned char>(c);
-    if (byte <= 0x20 || byte == 0x7F)
-      return "'" + std::string(address) + "' holds a space or control character";
+    if (byte <= 0x20 || byte == 0x7F) return shown(address) + " holds a space or control character";
     if (c == '<' || c == '>' || c == ',' || c == ';' || c == '"') {
-      return "'" + std::string(address) + "' holds one of < > , ; \"";
+      return shown(address) + " holds one of < > , ; \"";
     }
   }
   const auto at = address.find('@');
   if (at == std::string_view::npos || at == 0 || at + 1 == address.size() ||
       address.find('@', at + 1) != std::string_view::npos) {
-    return "'" + std::string(address) + "' is not an email address (one @ with text on both sides)";
+    return shown(address) + " is not an email address (one @ with text on both sides)";
   }
   return {};
 }

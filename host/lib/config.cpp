@@ -108,6 +108,7 @@ void read_database(const json& root, DatabaseSettings& db, JsonProblems& problem
   read(*it, "socket", "database", db.socket, problems);
   read(*it, "name", "database", db.name, problems);
   read(*it, "user", "database", db.user, problems);
+  if (db.port > 65535) problems.add("database.port", "must be at most 65535");
 }
 
 void read_log(const json& root, LogSettings& log, JsonProblems& problems) {

@@ -3,15 +3,92 @@
 #include <fmt/format.h>
 
 #include <fstream>
+#include <set>
 #include <sstream>
+#include <vector>
 
 namespace crmflow {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// Follows the parse to find a key given twice in one object, which the parser would let the
+// later value replace silently: an admin's second "conditions" would drop the first unseen,
+// and two readers of one signed manifest could disagree on what it says. Paths read as
+// JsonProblems name them: "(top).trigger", "plugins.compare.enabled", "actions[0].params".
+class DuplicateKeys {
+ public:
+  bool operator()(int /*depth*/, Json::parse_event_t event, Json& parsed) {
+    switch (event) {
+      case Json::parse_event_t::object_start:
+      case Json::parse_event_t::array_start:
+        frames_.push_back({event == Json::parse_event_t::object_start, child_path(), {}, {}, 0});
+        break;
+      case Json::parse_event_t::key: {
+        Frame& frame = frames_.back();
+        frame.key = parsed.get<std::string>();
+        if (!frame.keys.insert(frame.key).second && first_.empty()) {
+          first_ = frame.path.empty() ? "(top)." + frame.key : frame.path + "." + frame.key;
+        }
+        break;
+      }
+      case Json::parse_event_t::object_end:
+      case Json::parse_event_t::array_end:
+        frames_.pop_back();
+        next_element();
+        break;
+      case Json::parse_event_t::value: next_element(); break;
+    }
+    return true;
+  }
+
+  // The path of the first key given twice; empty when there is none.
+  const std::string& first() const { return first_; }
+
+ private:
+  struct Frame {
+    bool object;
+    std::string path;
+    std::set<std::string> keys;
+    std::string key;  // object: the member being read
+    size_t index;     // array: the element being read
+  };
+
+  std::string child_path() const {
+    if (frames_.empty()) return {};
+    const Frame& parent = frames_.back();
+    if (!parent.object) return fmt::format("{}[{}]", parent.path, parent.index);
+    return parent.path.empty() ? parent.key : parent.path + "." + parent.key;
+  }
+
+  void next_element() {
+    if (!frames_.empty() && !frames_.back().object) ++frames_.back().index;
+  }
+
+  std::vector<Frame> frames_;
+  std::string first_;
+};
+
+}  // namespace
 
 std::expected<nlohmann::ordered_json, std::string> parse_json_text(
     std::string_view text, const std::filesystem::path& file, bool comments,
     std::string_view hint) {
   try {
-    return nlohmann::ordered_json::parse(text, nullptr, /*allow_exceptions=*/true, comments);
+    DuplicateKeys duplicates;
+    auto parsed = Json::parse(
+        text,
+        [&](int depth, Json::parse_event_t event, Json& value) {
+          return duplicates(depth, event, value);
+        },
+        /*allow_exceptions=*/true, comments);
+    if (!duplicates.first().empty()) {
+      return std::unexpected(
+          fmt::format("{}: {}: given twice in one object; the later value would silently "
+                      "replace the earlier, so keep one",
+                      file.string(), duplicates.first()));
+    }
+    return parsed;
   } catch (const nlohmann::ordered_json::parse_error& e) {
     // e.byte is 1-based and points just past the offending character.
     const size_t offset = std::min(e.byte == 0 ? size_t{0} : e.byte - 1, text.size());

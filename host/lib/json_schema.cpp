@@ -8,6 +8,8 @@
 #include <regex>
 #include <utility>
 
+#include "crmflow/host/json_reader.hpp"
+
 namespace crmflow {
 namespace {
 
@@ -90,7 +92,13 @@ class Validator {
       if (!e->is_array()) {
         malformed(path, "enum");
       } else if (std::find(e->begin(), e->end(), value) == e->end()) {
-        add(path, fmt::format("{} is not one of: {}", quoted(value), listed(*e)));
+        std::vector<std::string> choices;
+        for (const Json& choice : *e) {
+          if (choice.is_string()) choices.push_back(choice.get<std::string>());
+        }
+        add(path, fmt::format("{} is not one of: {}{}", quoted(value), listed(*e),
+                              value.is_string() ? did_you_mean(value.get<std::string>(), choices)
+                                                : std::string()));
       }
     }
     if (const Json* c = keyword(schema, "const"); c && *c != value)
@@ -241,8 +249,8 @@ class Validator {
         std::vector<std::string_view> known;
         for (const auto& [known_name, unused] : properties->items()) known.push_back(known_name);
         add(where, known.empty() ? fmt::format("unknown {} '{}'; none are expected", noun, name)
-                                 : fmt::format("unknown {} '{}'; expected one of: {}", noun, name,
-                                               fmt::join(known, ", ")));
+                                 : fmt::format("unknown {} '{}'; expected one of: {}{}", noun, name,
+                                               fmt::join(known, ", "), did_you_mean(name, known)));
       } else if (additional != nullptr) {
         check(*additional, member, where);
       }

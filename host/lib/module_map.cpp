@@ -46,6 +46,8 @@ Relation read_relation(const std::string& name, const Json& object, const std::s
   const auto need = [&](const std::string& value, const char* key) {
     if (value.empty()) problems.add(path + "." + key, "required for a " + kind + " relation");
   };
+  // The columns a kind needs are told only for a kind that exists.
+  if (!parsed) return r;
   switch (r.kind) {
     case Relation::Kind::parent:
       need(r.type_column, "type_column");
@@ -179,7 +181,9 @@ std::expected<ModuleMap, std::vector<std::string>> load_module_map(
       map.modules.push_back(read_module(name, definition, problems));
     }
   }
-  if (const auto n = root->find("notifications"); n != root->end()) {
+  if (const auto n = root->find("notifications"); n != root->end() && !n->is_object()) {
+    problems.add("notifications", "expected an object");
+  } else if (n != root->end()) {
     NotificationTable t;
     reject_unknown_keys(
         *n, "notifications",

@@ -43,8 +43,9 @@ struct Reader {
       return nullptr;
     }
     if (component->kind != kind) {
-      problems.add(path, fmt::format("'{}' is a {} component; here {} is needed", name,
-                                     kind_name(component->kind),
+      const std::string_view found = kind_name(component->kind);
+      problems.add(path, fmt::format("'{}' is {} {} component; here {} is needed", name,
+                                     found.starts_with('a') ? "an" : "a", found,
                                      kind == CRMFLOW_KIND_ACTION      ? "an action"
                                      : kind == CRMFLOW_KIND_CONDITION ? "a condition"
                                                                       : "a trigger"));
@@ -267,6 +268,12 @@ Workflow read_workflow(const fs::path& file, const Json& root, const PluginRegis
   const auto trigger = root.find("trigger");
   if (trigger != root.end() && trigger->is_object()) {
     w.trigger = TriggerKind::timer;
+  } else if (trigger != root.end() && *trigger != "saved" && *trigger != "deleted") {
+    // Named with the time triggers' form too, which an admin looking for "daily" needs.
+    problems.add("trigger",
+                 fmt::format(R"(expected "saved", "deleted" or {{"plugin": "<trigger>", )"
+                             R"("params": {{...}}}}, found {})",
+                             trigger->dump()));
   } else {
     read_choice(root, "trigger", {{"saved", TriggerKind::saved}, {"deleted", TriggerKind::deleted}},
                 w.trigger, problems);

@@ -54,7 +54,7 @@ BOOST_AUTO_TEST_CASE(unknown_setting_is_named_with_the_known_ones) {
       "/etc/crmflow/host.json: (top).plugin_dir: unknown setting; expected one of: "
       "plugin_dirs, plugins, database, log, call_deadline_ms, hang_limit_ms, module_map, "
       "workflows, engine, capture, retention, jobs, triggers, clock_offset_seconds, time_zone, "
-      "packs");
+      "packs (did you mean plugin_dirs?)");
 }
 
 BOOST_AUTO_TEST_CASE(every_problem_is_reported_at_once) {

@@ -116,7 +116,9 @@ BOOST_AUTO_TEST_CASE(objects) {
        {}},
       {R"({"properties": {"module": {}, "fields": {}, "link": {}}, "additionalProperties": false})",
        R"({"module": "x", "feilds": {}})",
-       {{".feilds", "unknown parameter 'feilds'; expected one of: module, fields, link"}}},
+       {{".feilds",
+         "unknown parameter 'feilds'; expected one of: module, fields, link (did you "
+         "mean fields?)"}}},
       {R"({"additionalProperties": false})", "{}", {}},
       {R"({"additionalProperties": false})",
        R"({"x": 1})",
@@ -309,6 +311,8 @@ BOOST_AUTO_TEST_CASE(compare_plugin_schema) {
        R"({"field": "", "op": "like", "vlaue": 1})",
        {{".field", "0 characters, at least 1 needed"},
         {".op", op_problem},
-        {".vlaue", "unknown parameter 'vlaue'; expected one of: field, op, value"}}},
+        {".vlaue",
+         "unknown parameter 'vlaue'; expected one of: field, op, value (did you mean "
+         "value?)"}}},
   });
 }

@@ -11,7 +11,9 @@ namespace crmflow {
 
 // Parses JSON text, keeping the order of object members as written; `comments` allows // and
 // /* */ comments. On a syntax error the message reads
-// "<file>:<line>:<column>: invalid JSON[ (<hint>)]: <what is wrong>".
+// "<file>:<line>:<column>: invalid JSON[ (<hint>)]: <what is wrong>"; a key given twice in one
+// object, which JSON parsers resolve differently or silently, is refused as
+// "<file>: <path>: given twice in one object; ...".
 std::expected<nlohmann::ordered_json, std::string> parse_json_text(
     std::string_view text, const std::filesystem::path& file, bool comments,
     std::string_view hint = {});

@@ -87,6 +87,16 @@ std::vector<std::string> load_enabled_plugins(const HostConfig& config, PluginRe
     }
   }
 
+  // A directory that is not there is a typo or a missing build: say so, rather than let every
+  // plugin in it be "not found" with the real cause buried in the list of searched places.
+  for (size_t i = 0; i < config.plugin_dirs.size(); ++i) {
+    std::error_code ec;
+    if (!fs::is_directory(config.plugin_dirs[i], ec)) {
+      problems.push_back(fmt::format("{}: plugin_dirs[{}]: {} is not a directory",
+                                     config.file.string(), i, config.plugin_dirs[i].string()));
+    }
+  }
+
   for (const PluginSetting& plugin : config.plugins) {
     if (!plugin.enabled || pack_plugins.contains(plugin.name)) continue;
     const std::string file_name = plugin.name + ".so";

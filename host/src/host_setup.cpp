@@ -1,5 +1,6 @@
 #include <soci/soci.h>
 #include <spdlog/spdlog.h>
+#include <filesystem>
 
 #include <iostream>
 
@@ -46,6 +47,12 @@ void open_crm(Host& host) {
   if (host.config.module_map.empty()) {
     host.problems.push_back(host.config.file.string() +
                             ": module_map: the config names no module map (e.g. crm/1crm.json)");
+    return;
+  }
+  std::error_code ec;
+  if (!std::filesystem::exists(host.config.module_map, ec)) {
+    host.problems.push_back(host.config.file.string() +
+                            ": module_map: " + host.config.module_map.string() + " does not exist");
     return;
   }
   auto map = load_module_map(host.config.module_map);

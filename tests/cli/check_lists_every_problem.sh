@@ -19,7 +19,7 @@ grep -qx "$work/good.json: ok, 1 components enabled" "$work/out" || fail "no ok 
 
 cat > "$work/bad.json" <<JSON
 {
-  "plugin_dirs": ["$plugin_dir", "$test_plugin_dir"],
+  "plugin_dirs": ["$plugin_dir", "$test_plugin_dir", "$work/nowhere"],
   "plugins": {"compare": {"components": ["compare", "comparre"]}, "missing": {},
               "newer_minor": {}},
   "log": {"level": "chatty"}
@@ -39,7 +39,19 @@ grep -q "enabled component 'comparre' is not provided by this plugin" "$work/err
 grep -q "plugins.missing: no missing.so in the plugin directories" "$work/err" || fail "missing"
 grep -q "newer_minor.so: the plugin needs ABI 1.6, newer than the host's 1.5" "$work/err" \
   || fail "newer minor"
-grep -qx "3 problems found" "$work/err" || fail "no count"
+grep -qxF "error: $work/bad.json: plugin_dirs[2]: $work/nowhere is not a directory" "$work/err" \
+  || fail "a plugin directory that is not there"
+grep -qx "4 problems found" "$work/err" || fail "no count"
+
+# A module map that is not there is named with the setting that points to it.
+cat > "$work/nomap.json" <<JSON
+{"plugin_dirs": ["$plugin_dir"], "plugins": {"compare": {}}, "module_map": "crm/nomap.json"}
+JSON
+status=0
+"$crmflow" --config "$work/nomap.json" check >"$work/out" 2>"$work/err" || status=$?
+[ "$status" -eq 1 ] || fail "exit status $status for a missing module map, expected 1"
+grep -qxF "error: $work/nomap.json: module_map: $work/crm/nomap.json does not exist" "$work/err" \
+  || fail "a missing module map is not named with its setting"
 
 # A plugin file others could change is refused by check and plugins alike, with the fix.
 mkdir "$work/plugins"

@@ -101,11 +101,28 @@ std::string valid_utf8(std::string_view text) {
   return out;
 }
 
-// The first bytes of a response body, for an error message.
-std::string quoted_body(std::string_view body) {
+// A secret header value sent with the request and the variable it came from.
+struct SentSecret {
+  std::string value;
+  std::string env;
+};
+
+// The first bytes of a response body, for an error message, with every secret the request
+// sent replaced by "[secret VARIABLE]": a server that quotes the token it refused (401
+// "invalid token: ...") must not carry it into the log and the job's last_error.
+std::string quoted_body(std::string_view body, const std::vector<SentSecret>& secrets) {
   if (body.empty()) return "(empty body)";
-  std::string head = valid_utf8(body.substr(0, kQuotedBodyBytes));
-  if (body.size() > kQuotedBodyBytes) head += " […]";
+  std::string text(body);
+  for (const SentSecret& secret : secrets) {
+    if (secret.value.empty()) continue;
+    const std::string mark = "[secret " + secret.env + "]";
+    for (size_t at = text.find(secret.value); at != std::string::npos;
+         at = text.find(secret.value, at + mark.size())) {
+      text.replace(at, secret.value.size(), mark);
+    }
+  }
+  std::string head = valid_utf8(std::string_view(text).substr(0, kQuotedBodyBytes));
+  if (text.size() > kQuotedBodyBytes) head += " […]";
   return head;
 }
 
@@ -285,6 +302,7 @@ class CallRemoteApi final : public crmflow::sdk::Action {
       // "Name:" with nothing after it would make libcurl drop the header; "Name;" sends it empty.
       add_header(value.empty() ? name + ";" : name + ": " + value);
     }
+    std::vector<SentSecret> sent;
     for (const SecretHeader& secret : secret_headers_) {
       const char* value = std::getenv(secret.env.c_str());
       if (value == nullptr) {
@@ -299,6 +317,7 @@ class CallRemoteApi final : public crmflow::sdk::Action {
       }
       has_content_type = has_content_type || lower(secret.name) == "content-type";
       add_header(line);
+      sent.push_back({value, secret.env});
     }
     if (const std::string_view key = call.job_key(); !key.empty()) {
       add_header("Idempotency-Key: " + std::string(key));
@@ -361,12 +380,12 @@ class CallRemoteApi final : public crmflow::sdk::Action {
       const std::string message =
           what + ": HTTP " + std::to_string(status) +
           (status >= 300 && status <= 399 ? " (redirects are not followed)" : "") + ": " +
-          quoted_body(response);
+          quoted_body(response, sent);
       const bool retry = status == 408 || status == 429 || status >= 500;
       throw Error(message, retry ? CRMFLOW_ERROR : CRMFLOW_PERMANENT);
     }
     call.log(crmflow::sdk::Level::info, what + ": HTTP " + std::to_string(status));
-    if (!response_.empty()) write_back(call, what, response);
+    if (!response_.empty()) write_back(call, what, response, sent);
   }
 
  private:
@@ -484,21 +503,22 @@ class CallRemoteApi final : public crmflow::sdk::Action {
   }
 
   // The request succeeded; a mapping that cannot be applied would fail on every retry too.
-  void write_back(const Call& call, const std::string& what, const std::string& response) const {
+  void write_back(const Call& call, const std::string& what, const std::string& response,
+                  const std::vector<SentSecret>& sent) const {
     if (response.size() > kKeptBodyBytes) {
       throw Error(what + ": the response is larger than 1 MiB; not mapped", CRMFLOW_PERMANENT);
     }
     const Json parsed = Json::parse(response, nullptr, false);
     if (parsed.is_discarded()) {
       throw Error(what + ": the response is not JSON, so 'response' cannot be mapped: " +
-                      quoted_body(response),
+                      quoted_body(response, sent),
                   CRMFLOW_PERMANENT);
     }
     Json fields = Json::object();
     for (const auto& [pointer, field] : response_) {
       if (!parsed.contains(pointer)) {
         throw Error(what + ": the response has nothing at " + pointer.to_string() + ": " +
-                        quoted_body(response),
+                        quoted_body(response, sent),
                     CRMFLOW_PERMANENT);
       }
       const Json& value = parsed.at(pointer);

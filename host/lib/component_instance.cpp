@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "crmflow/host/call_context.hpp"
+#include "crmflow/host/watchdog.hpp"
 
 namespace crmflow {
 namespace {
@@ -65,7 +66,11 @@ std::expected<bool, std::string> ComponentInstance::evaluate(const Record& recor
   call.component = tag_;
   call.settings_json = component_.settings_json;
   int32_t result = 0;
-  const int32_t status = component_.abi->evaluate(host_api(), &call, instance_, &result);
+  int32_t status = CRMFLOW_ERROR;
+  {
+    const WatchedCall watched(component_, &record);
+    status = component_.abi->evaluate(host_api(), &call, instance_, &result);
+  }
   report_overrun(component_, record, deadline);
   if (status != CRMFLOW_OK) return std::unexpected(failure(component_, record, status, call.error));
   return result != 0;
@@ -89,7 +94,11 @@ std::expected<void, ActionFailure> ComponentInstance::run(
   call.job_key = job_key;
   call.callee = &component_;
   call.nesting = nesting;
-  const int32_t status = component_.abi->run(host_api(), &call, instance_);
+  int32_t status = CRMFLOW_ERROR;
+  {
+    const WatchedCall watched(component_, &record);
+    status = component_.abi->run(host_api(), &call, instance_);
+  }
   report_overrun(component_, record, deadline);
   if (call.host_exception) std::rethrow_exception(call.host_exception);
   if (status != CRMFLOW_OK) {
@@ -110,7 +119,11 @@ std::expected<void, std::string> ComponentInstance::tick(std::string_view module
   call.settings_json = component_.settings_json;
   call.tick = &tick;
   call.module = module;
-  const int32_t status = component_.abi->tick(host_api(), &call, instance_);
+  int32_t status = CRMFLOW_ERROR;
+  {
+    const WatchedCall watched(component_, nullptr, module);
+    status = component_.abi->tick(host_api(), &call, instance_);
+  }
   if (call.host_exception) std::rethrow_exception(call.host_exception);
   if (status != CRMFLOW_OK) {
     return std::unexpected(fmt::format("trigger '{}' failed on {}: status {}: {}", component_.name,

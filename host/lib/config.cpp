@@ -2,11 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "crmflow/host/file_trust.hpp"
 #include "crmflow/host/json_diagnostics.hpp"
 #include "crmflow/host/json_reader.hpp"
 
@@ -15,6 +18,15 @@ namespace fs = std::filesystem;
 using json = Json;
 
 namespace {
+
+// Whether `name` names a file in a directory and nothing else: no separator, no "..".
+bool is_plugin_name(std::string_view name) {
+  if (name.empty() || name.front() == '.') return false;
+  return std::ranges::all_of(name, [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.';
+  });
+}
 
 void read_plugins(const json& root, const fs::path& base, HostConfig& config,
                   JsonProblems& problems) {
@@ -40,6 +52,12 @@ void read_plugins(const json& root, const fs::path& base, HostConfig& config,
     const std::string path = "plugins." + name;
     if (!settings.is_object()) {
       problems.add(path, R"(expected an object such as {"enabled": true})");
+      continue;
+    }
+    if (!is_plugin_name(name)) {
+      problems.add(path,
+                   "a plugin name is its file name without .so (letters, digits, '_', '-' and "
+                   "'.', not starting with '.'), so it cannot name a file outside plugin_dirs");
       continue;
     }
     reject_unknown_keys(settings, path, {"enabled", "components", "settings"}, problems);
@@ -239,7 +257,9 @@ void read_packs(const json& root, const fs::path& base, PackSettings& packs,
   }
 }
 
-void apply_environment(DatabaseSettings& db) {
+// The database settings the environment overrides; a problem when the password file is not
+// owner-only or cannot be read.
+std::optional<std::string> apply_environment(DatabaseSettings& db) {
   const auto env = [](const char* name) -> const char* {
     const char* value = std::getenv(name);
     return value != nullptr && *value != '\0' ? value : nullptr;
@@ -250,7 +270,14 @@ void apply_environment(DatabaseSettings& db) {
   if (const char* v = env("CRMFLOW_DB_SOCKET")) db.socket = v;
   if (const char* v = env("CRMFLOW_DB_NAME")) db.name = v;
   if (const char* v = env("CRMFLOW_DB_USER")) db.user = v;
-  if (const char* v = env("CRMFLOW_DB_PASSWORD")) db.password = v;
+  if (const char* v = env("CRMFLOW_DB_PASSWORD")) {
+    db.password = v;
+  } else if (const char* file = env("CRMFLOW_DB_PASSWORD_FILE")) {
+    auto password = read_owner_only(file, "CRMFLOW_DB_PASSWORD_FILE", current_trust_policy());
+    if (!password) return password.error();
+    db.password = std::move(*password);
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -267,8 +294,8 @@ std::expected<HostConfig, std::vector<std::string>> parse_host_config(std::strin
   }
   reject_unknown_keys(*root, "(top)",
                       {"plugin_dirs", "plugins", "database", "log", "call_deadline_ms",
-                       "module_map", "workflows", "engine", "capture", "retention", "jobs",
-                       "triggers", "clock_offset_seconds", "time_zone", "packs"},
+                       "hang_limit_ms", "module_map", "workflows", "engine", "capture", "retention",
+                       "jobs", "triggers", "clock_offset_seconds", "time_zone", "packs"},
                       problems);
 
   HostConfig config;
@@ -280,6 +307,16 @@ std::expected<HostConfig, std::vector<std::string>> parse_host_config(std::strin
   read(*root, "call_deadline_ms", "(top)", deadline_ms, problems);
   if (deadline_ms == 0) problems.add("call_deadline_ms", "must be greater than 0");
   config.call_deadline = std::chrono::milliseconds(deadline_ms);
+  unsigned hang_ms = static_cast<unsigned>(std::min<unsigned long long>(
+      std::numeric_limits<unsigned>::max(), std::max(30000ULL, 10ULL * deadline_ms)));
+  read(*root, "hang_limit_ms", "(top)", hang_ms, problems);
+  if (root->contains("hang_limit_ms") && hang_ms <= deadline_ms) {
+    problems.add("hang_limit_ms",
+                 fmt::format("must be more than call_deadline_ms ({}): a call may use its "
+                             "whole deadline; found {}",
+                             deadline_ms, hang_ms));
+  }
+  config.hang_limit = std::chrono::milliseconds(hang_ms);
 
   read_crm(*root, fs::absolute(file).parent_path(), config, problems);
   read_retention(*root, config.retention, problems);
@@ -287,7 +324,9 @@ std::expected<HostConfig, std::vector<std::string>> parse_host_config(std::strin
   read_triggers(*root, config.triggers, problems);
   read_packs(*root, fs::absolute(file).parent_path(), config.packs, problems);
   if (!problems.empty()) return std::unexpected(problems.take());
-  apply_environment(config.database);
+  if (auto problem = apply_environment(config.database)) {
+    return std::unexpected(std::vector<std::string>{std::move(*problem)});
+  }
   return config;
 }
 

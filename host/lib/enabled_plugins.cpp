@@ -38,6 +38,23 @@ void claimed_names(const fs::path& dir, std::set<std::string>& names) {
   }
 }
 
+// Why `file` (in a plugin directory) must not be loaded because it is a symlink to a file
+// outside that directory, or "": plugins load only from the configured directories, as a
+// pack's files only from the pack (a link between files of the directory is fine).
+std::string leads_outside(const fs::path& file) {
+  std::error_code ec;
+  const fs::path dir = fs::canonical(file.parent_path(), ec);
+  if (ec) return {};
+  const fs::path real = fs::canonical(file, ec);
+  if (ec) return {};
+  const fs::path inside = real.lexically_relative(dir);
+  if (!inside.empty() && *inside.begin() != ".." && inside.has_filename()) return {};
+  return fmt::format(
+      "{} is a symlink leading out of the plugin directory (to {}); plugins load only from "
+      "plugin_dirs: copy the file there or add its directory to plugin_dirs",
+      file.string(), real.string());
+}
+
 const PluginSetting* setting_for(const HostConfig& config, const std::string& name) {
   const auto it = std::ranges::find(config.plugins, name, &PluginSetting::name);
   return it == config.plugins.end() ? nullptr : &*it;
@@ -85,6 +102,11 @@ std::vector<std::string> load_enabled_plugins(const HostConfig& config, PluginRe
       problems.push_back(fmt::format("{}: plugins.{}: no {} in the plugin directories ({})",
                                      config.file.string(), plugin.name, file_name,
                                      searched(config.plugin_dirs)));
+      continue;
+    }
+    if (auto outside = leads_outside(found); !outside.empty()) {
+      problems.push_back(
+          fmt::format("{}: plugins.{}: {}", config.file.string(), plugin.name, outside));
       continue;
     }
     auto file_problems = registry.load(found, plugin.components, plugin.settings_json);

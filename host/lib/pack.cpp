@@ -12,6 +12,7 @@
 #include <cstring>
 #include <set>
 
+#include "crmflow/host/file_trust.hpp"
 #include "crmflow/host/json_reader.hpp"
 
 namespace crmflow {
@@ -83,10 +84,8 @@ std::string errno_text() {
   return std::strerror(errno);
 }
 
-// Reads a whole file through one descriptor; `O_NOFOLLOW` when the caller resolved links.
-std::expected<std::string, std::string> read_all(const fs::path& file, int extra_flags = 0) {
-  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | extra_flags);
-  if (fd < 0) return std::unexpected(errno_text());
+// Reads a whole regular file from `fd` and closes it.
+std::expected<std::string, std::string> read_fd(int fd) {
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
@@ -107,6 +106,22 @@ std::expected<std::string, std::string> read_all(const fs::path& file, int extra
   }
   ::close(fd);
   return bytes;
+}
+
+// Reads a whole file through one descriptor; `O_NOFOLLOW` when the caller resolved links.
+std::expected<std::string, std::string> read_all(const fs::path& file, int extra_flags = 0) {
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | extra_flags);
+  if (fd < 0) return std::unexpected(errno_text());
+  return read_fd(fd);
+}
+
+// Reads a file that nobody but root and the user running crmflow can have changed, nor any
+// directory above it (file_trust.hpp): what a trusted key or an unsigned pack is, as nothing
+// else vouches for its bytes.
+std::expected<std::string, std::string> read_trusted(const fs::path& file) {
+  const auto fd = open_trusted(file, current_trust_policy());
+  if (!fd) return std::unexpected("refused: " + fd.error());
+  return read_fd(*fd);
 }
 
 bool write_fd(int fd, std::string_view bytes) {
@@ -214,7 +229,8 @@ std::expected<std::string, std::string> read_listed(const fs::path& root, const 
     return std::unexpected(fmt::format("{}: a symlink leading out of the pack directory (to {})",
                                        path, real.string()));
   }
-  auto bytes = read_all(real, O_NOFOLLOW);
+  // Unsigned, the file is only as good as the hands that could change it.
+  auto bytes = has_signature ? read_all(real, O_NOFOLLOW) : read_trusted(real);
   if (!bytes) return std::unexpected(fmt::format("{}: cannot be read: {}", path, bytes.error()));
   return bytes;
 }
@@ -284,7 +300,8 @@ std::expected<PackKeyFiles, std::string> generate_pack_key(const fs::path& base,
 
 std::expected<PackPublicKey, std::string> read_public_key(const fs::path& file) {
   init_sodium();
-  auto text = read_all(file);
+  // Whoever can change a trusted key can sign packs.
+  auto text = read_trusted(file);
   if (!text) {
     return std::unexpected(
         fmt::format("{}: cannot read the public key: {}", file.string(), text.error()));
@@ -402,6 +419,11 @@ std::expected<VerifiedPack, std::string> verify_pack(const fs::path& dir,
         "{}: missing: the pack is not signed (crmflow pack sign); unsigned packs load only with "
         "packs.allow_unsigned, which is for plugin development",
         kSignatureName));
+  }
+  if (!has_signature) {
+    if (auto trusted = read_trusted(*root / kManifestName); !trusted) {
+      return std::unexpected(fmt::format("{}: unsigned and {}", kManifestName, trusted.error()));
+    }
   }
   if (has_signature) {
     auto sig_text = read_all(sig_file, O_NOFOLLOW);

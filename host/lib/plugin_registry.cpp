@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 
 #include "crmflow/host/call_context.hpp"
 #include "crmflow/host/elf_symbols.hpp"
+#include "crmflow/host/file_trust.hpp"
 
 namespace crmflow {
 namespace fs = std::filesystem;
@@ -82,20 +84,36 @@ std::vector<std::string> check_component(const crmflow_component* c, size_t inde
   return problems;
 }
 
-// A library loaded from a sealed memfd. The descriptor stays open as long as the library is
-// loaded: glibc recognises an already loaded library by its path, so a /proc/self/fd/<n>
-// reused for another file would hand back the old library.
-struct SealedLibrary {
+// A library loaded through a descriptor as /proc/self/fd/<n> (a sealed memfd, or a plugin file
+// opened after its trust checks). The descriptor stays open as long as the library is loaded:
+// glibc recognises an already loaded library by its path, so a /proc/self/fd/<n> reused for
+// another file would hand back the old library. Unloading may leave the library mapped (a
+// unique symbol makes it permanent); then the descriptor is never closed, for the same reason.
+struct DescriptorLibrary {
   int fd = -1;
   boost::dll::shared_library library;
-  explicit SealedLibrary(int descriptor) : fd(descriptor) {}
-  SealedLibrary(const SealedLibrary&) = delete;
-  SealedLibrary& operator=(const SealedLibrary&) = delete;
-  ~SealedLibrary() {
+  explicit DescriptorLibrary(int descriptor) : fd(descriptor) {}
+  DescriptorLibrary(const DescriptorLibrary&) = delete;
+  DescriptorLibrary& operator=(const DescriptorLibrary&) = delete;
+  ~DescriptorLibrary() {
+    const bool was_loaded = library.is_loaded();
     library.unload();
-    if (fd >= 0) ::close(fd);
+    if (fd < 0) return;
+    if (was_loaded) {
+      const std::string path = fmt::format("/proc/self/fd/{}", fd);
+      if (void* still = ::dlopen(path.c_str(), RTLD_LAZY | RTLD_NOLOAD)) {
+        ::dlclose(still);
+        return;
+      }
+    }
+    ::close(fd);
   }
 };
+
+std::shared_ptr<boost::dll::shared_library> library_of(int fd) {
+  auto holder = std::make_shared<DescriptorLibrary>(fd);
+  return {holder, &holder->library};
+}
 
 // A memfd holding exactly `bytes`, sealed so that nobody (this process included) can change
 // them any more; the error says which step failed.
@@ -171,9 +189,15 @@ std::vector<std::string> PluginRegistry::load(const fs::path& file,
   std::error_code ec;
   if (!fs::exists(file, ec)) return {where + ": file not found"};
   if (!fs::is_regular_file(file, ec)) return {where + ": not a regular file"};
-  return load_from(
-      Source{file, file, where, std::make_shared<boost::dll::shared_library>(), nullptr, {}},
-      enabled, settings_json);
+  const auto fd = open_trusted(file, current_trust_policy());
+  if (!fd) return {fmt::format("{}: refused: {}", where, fd.error())};
+  return load_from(Source{file,
+                          fs::path(fmt::format("/proc/self/fd/{}", *fd)),
+                          where,
+                          library_of(*fd),
+                          nullptr,
+                          {}},
+                   enabled, settings_json);
 }
 
 std::vector<std::string> PluginRegistry::load_sealed(
@@ -184,10 +208,8 @@ std::vector<std::string> PluginRegistry::load_sealed(
   auto fd =
       sealed_memfd(fmt::format("crmflow-pack:{}/{}", pack.id, shown_as.filename().string()), bytes);
   if (!fd) return {fmt::format("{}: {}", where, fd.error())};
-  auto holder = std::make_shared<SealedLibrary>(*fd);
   return load_from(Source{shown_as, fs::path(fmt::format("/proc/self/fd/{}", *fd)), where,
-                          std::shared_ptr<boost::dll::shared_library>(holder, &holder->library),
-                          &pack, path_in_pack},
+                          library_of(*fd), &pack, path_in_pack},
                    enabled, settings_json);
 }
 

@@ -29,7 +29,8 @@ struct GlobalOptions {
 };
 
 // Exit codes: 0 success, 1 the config, a plugin or the database has a problem (all of them
-// are printed), 2 wrong usage (CLI11's own).
+// are printed), 2 wrong usage (CLI11's own), 3 `run` ended itself because a plugin call hung
+// past hang_limit_ms (kExitPluginHung, watchdog.hpp).
 constexpr int kExitOk = 0;
 constexpr int kExitProblems = 1;
 

@@ -7,6 +7,7 @@
 #include "commands.hpp"
 #include "crmflow/host/database.hpp"
 #include "crmflow/host/runner.hpp"
+#include "crmflow/host/watchdog.hpp"
 
 namespace crmflow::cli {
 namespace {
@@ -48,6 +49,10 @@ int run_command(const GlobalOptions& options, bool once) {
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
+  install_crash_report();
+  start_watchdog(host->config.hang_limit);
+  spdlog::info("a plugin call running longer than {} ms ends the host (hang_limit_ms)",
+               host->config.hang_limit.count());
   spdlog::info("crmflow is running; Ctrl-C or SIGTERM stops it after the batch in hand");
   Runner runner(host->config, host->map, host->workflows, std::move(host->db), stop_requested);
   return runner.run();

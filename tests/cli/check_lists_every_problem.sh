@@ -41,6 +41,25 @@ grep -q "newer_minor.so: the plugin needs ABI 1.6, newer than the host's 1.5" "$
   || fail "newer minor"
 grep -qx "3 problems found" "$work/err" || fail "no count"
 
+# A plugin file others could change is refused by check and plugins alike, with the fix.
+mkdir "$work/plugins"
+cp "$plugin_dir/compare.so" "$work/plugins/compare.so"
+chmod 0646 "$work/plugins/compare.so"
+cat > "$work/writable.json" <<JSON
+{"plugin_dirs": ["$work/plugins"], "plugins": {"compare": {}}}
+JSON
+refusal="plugin $work/plugins/compare.so: refused: file $work/plugins/compare.so is writable by \
+others (mode 0646): chmod o-w $work/plugins/compare.so"
+for cmd in check plugins; do
+  status=0
+  "$crmflow" --config "$work/writable.json" $cmd >"$work/out" 2>"$work/err" || status=$?
+  [ "$status" -eq 1 ] || fail "$cmd: exit status $status for a writable plugin, expected 1"
+  grep -qxF "error: $refusal" "$work/err" || fail "$cmd does not name the writable plugin and the fix"
+done
+chmod o-w "$work/plugins/compare.so"
+"$crmflow" --config "$work/writable.json" check >"$work/out" 2>"$work/err" \
+  || fail "refused after chmod o-w"
+
 # JSON logs: one object per line, the message escaped (a record id with a quote and a newline).
 cat > "$work/frozen.json" <<JSON
 {"plugin_dirs": ["$test_plugin_dir"], "plugins": {"frozen_v1": {}}}

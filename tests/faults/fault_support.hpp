@@ -5,12 +5,13 @@
 
 #include <soci/soci.h>
 
+#include <algorithm>
 #include <boost/test/results_collector.hpp>
 #include <boost/test/unit_test.hpp>
-#include <exception>
-#include <algorithm>
 #include <cstdlib>
+#include <exception>
 #include <iostream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -137,8 +138,8 @@ struct Oracle {
          << ", lost " << lost() << ", database effects twice " << twice << ", stuck " << stuck
          << ", quarantined " << quarantined << " (expected " << expected_quarantined << ")";
     if (external) {
-      line << "; external: " << external_delivered << " of " << external_expected
-           << " delivered, " << external_duplicates() << " duplicate(s)";
+      line << "; external: " << external_delivered << " of " << external_expected << " delivered, "
+           << external_duplicates() << " duplicate(s)";
       if (external_duplicates() > 0) line << " — " << duplicates_explained;
     }
     BOOST_TEST_MESSAGE(line.str());
@@ -150,12 +151,12 @@ struct Oracle {
     BOOST_TEST(stuck == 0, fault << ": " << stuck << " event(s) or job(s) stuck");
     BOOST_TEST(quarantined == expected_quarantined, fault << ": quarantined " << quarantined);
     if (!external) return;
-    BOOST_TEST(external_delivered == external_expected,
-               fault << ": " << external_delivered << " of " << external_expected
-                     << " external effects delivered");
+    BOOST_TEST(external_delivered == external_expected, fault << ": " << external_delivered
+                                                              << " of " << external_expected
+                                                              << " external effects delivered");
     BOOST_TEST(external_duplicates() <= expected_duplicates,
-               fault << ": " << external_duplicates() << " duplicate(s), "
-                     << expected_duplicates << " explained");
+               fault << ": " << external_duplicates() << " duplicate(s), " << expected_duplicates
+                     << " explained");
   }
 };
 
@@ -184,13 +185,14 @@ inline Oracle tally_follow_ups(soci::session& db, const std::string& fault,
                           "SELECT COUNT(*) FROM tasks WHERE parent_type = 'Leads' AND name = "
                           "'Follow-up' AND parent_id LIKE " +
                               like);
-  const long long done_rows = query_count(
-      db, "SELECT COUNT(*) FROM crmflow_run WHERE outcome = 'done' AND job_id IS NULL AND "
-          "record_id LIKE " +
-              like);
+  const long long done_rows =
+      query_count(db,
+                  "SELECT COUNT(*) FROM crmflow_run WHERE outcome = 'done' AND job_id IS NULL AND "
+                  "record_id LIKE " +
+                      like);
   o.twice = std::max(0LL, o.effects - o.handled) + (done_rows - o.handled);
-  o.quarantined = query_count(
-      db, "SELECT COUNT(*) FROM crmflow_event_quarantine WHERE record_id LIKE " + like);
+  o.quarantined =
+      query_count(db, "SELECT COUNT(*) FROM crmflow_event_quarantine WHERE record_id LIKE " + like);
   o.stuck = stuck_work(db);
   return o;
 }
@@ -242,6 +244,51 @@ inline Json follow_up_workflow(const std::string& id, const std::string& fire = 
          {"params",
           {{"module", "Tasks"},
            {"fields", {{"name", "Follow-up"}, {"status", "Not Started"}}}}}}}}};
+}
+
+// What a supervisor saw: how often the host died and was started, and whether the queue
+// drained; `ends` the wait status of each death, in order.
+struct Supervised {
+  int deaths = 0;
+  int starts = 0;
+  bool drained = false;
+  std::vector<std::string> ends;  // HostProcess::describe_status() of each death
+};
+
+// A supervisor (as systemd's Restart=always): starts the host and restarts it whenever it dies,
+// until the event queue is empty or `limit` passed; then stops it with SIGTERM. Each death is
+// asserted to be one the test expects: killed by one of `signals`, or exited with one of
+// `exit_codes`.
+inline Supervised supervise(testing::DbFixture& fixture, HostFiles& files, soci::session& crm,
+                            std::chrono::seconds limit, std::vector<int> signals,
+                            std::vector<int> exit_codes = {}) {
+  Supervised s;
+  std::unique_ptr<HostProcess> host;
+  const auto until = Clock::now() + limit;
+  while (Clock::now() < until) {
+    if (host == nullptr || !host->running()) {
+      if (host != nullptr) {
+        ++s.deaths;
+        s.ends.push_back(host->describe_status());
+        const auto status = host->status();
+        const bool expected =
+            std::ranges::any_of(signals, [&](int sig) { return host->killed_by(sig); }) ||
+            (status && WIFEXITED(*status) &&
+             std::ranges::find(exit_codes, WEXITSTATUS(*status)) != exit_codes.end());
+        BOOST_TEST(expected, "crmflow ended with " << host->describe_status());
+      }
+      host = std::make_unique<HostProcess>(files.config_file(), fixture.settings(), files.log());
+      ++s.starts;
+    }
+    if (pending_events(crm) == 0) {
+      s.drained = true;
+      break;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  host->terminate();
+  BOOST_TEST(host->wait(15s).has_value());
+  return s;
 }
 
 // Prints the tail of every log given when the current test case failed (or throws out).

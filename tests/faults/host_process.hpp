@@ -114,7 +114,9 @@ class HostFiles {
         {"batch_size", 50}, {"lease_seconds", 2}, {"max_attempts", 5}, {"idle_poll_ms", 100}};
     Json capture{{"auto_repair", true}, {"drift_check_seconds", 1}};
     std::string log_level = "info";
-    Json extra = Json::object();  // further top-level settings, e.g. {"retention": {...}}
+    // Merged into the config (JSON merge patch), e.g. {"retention": {...}} or
+    // {"plugins": {"send_email": {"settings": {...}}}}.
+    Json extra = Json::object();
   };
 
   explicit HostFiles(const std::string& name) : HostFiles(name, Options{}) {}
@@ -142,7 +144,7 @@ class HostFiles {
         {"call_deadline_ms", 5000},
     };
     Json merged = config;
-    merged.update(options.extra);
+    merged.merge_patch(options.extra);
     write(config_file(), merged.dump(2));
   }
 

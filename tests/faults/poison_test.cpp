@@ -11,38 +11,6 @@ const std::string kPrefix = "psn";
 constexpr int kEvents = 300;
 constexpr int kPoisonLead = 137;
 
-struct Supervised {
-  int deaths = 0;
-  int starts = 0;
-  bool drained = false;
-};
-
-// Restarts the host whenever it dies until the queue is empty (at most `limit`).
-Supervised supervise(testing::DbFixture& fixture, HostFiles& files, soci::session& crm,
-                     std::chrono::seconds limit) {
-  Supervised s;
-  std::unique_ptr<HostProcess> host;
-  const auto until = Clock::now() + limit;
-  while (Clock::now() < until) {
-    if (host == nullptr || !host->running()) {
-      if (host != nullptr) {
-        ++s.deaths;
-        BOOST_TEST(host->killed_by(SIGKILL), "crmflow ended with " << host->describe_status());
-      }
-      host = std::make_unique<HostProcess>(files.config_file(), fixture.settings(), files.log());
-      ++s.starts;
-    }
-    if (pending_events(crm) == 0) {
-      s.drained = true;
-      break;
-    }
-    std::this_thread::sleep_for(100ms);
-  }
-  host->terminate();
-  BOOST_TEST(host->wait(15s).has_value());
-  return s;
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(poison)
@@ -75,7 +43,7 @@ BOOST_AUTO_TEST_CASE(poison_event_is_quarantined) {
       soci::into(poison_event);
 
   const auto started = Clock::now();
-  const Supervised run = supervise(fixture, files, *crm, 90s);
+  const Supervised run = supervise(fixture, files, *crm, 90s, {SIGKILL});
   BOOST_REQUIRE_MESSAGE(run.drained, "the queue was not empty after 90 s");
   BOOST_TEST_MESSAGE("  poison: " << kEvents << " events, the host died " << run.deaths
                                   << " times, " << run.starts << " starts, drained after "
@@ -120,7 +88,7 @@ BOOST_AUTO_TEST_CASE(poison_event_is_quarantined) {
                                    std::to_string(poison_event) + " AND attempts = 0") == 1);
 
   // Still poison: with a host supervised again, it goes back to quarantine after 3 attempts.
-  const Supervised again = supervise(fixture, files, *crm, 60s);
+  const Supervised again = supervise(fixture, files, *crm, 60s, {SIGKILL});
   BOOST_TEST(again.drained);
   BOOST_TEST(again.deaths == 3);
   BOOST_TEST(query_count(*crm, "SELECT COUNT(*) FROM crmflow_event_quarantine WHERE id = " +

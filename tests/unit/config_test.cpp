@@ -52,8 +52,9 @@ BOOST_AUTO_TEST_CASE(unknown_setting_is_named_with_the_known_ones) {
   BOOST_TEST(
       only_problem(R"({"plugin_dir": ["x"]})") ==
       "/etc/crmflow/host.json: (top).plugin_dir: unknown setting; expected one of: "
-      "plugin_dirs, plugins, database, log, call_deadline_ms, module_map, workflows, engine, "
-      "capture, retention, jobs, triggers, clock_offset_seconds, time_zone, packs");
+      "plugin_dirs, plugins, database, log, call_deadline_ms, hang_limit_ms, module_map, "
+      "workflows, engine, capture, retention, jobs, triggers, clock_offset_seconds, time_zone, "
+      "packs");
 }
 
 BOOST_AUTO_TEST_CASE(every_problem_is_reported_at_once) {
@@ -76,6 +77,28 @@ BOOST_AUTO_TEST_CASE(every_problem_is_reported_at_once) {
       "/etc/crmflow/host.json: call_deadline_ms: must be greater than 0",
   };
   BOOST_TEST(problems == expected, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(the_hang_limit_defaults_to_ten_deadlines_and_at_least_30_seconds) {
+  const auto plain = parse_host_config("{}", kFile);
+  BOOST_TEST_REQUIRE(plain.has_value());
+  BOOST_TEST(plain->hang_limit.count() == 30000);
+  const auto long_deadline = parse_host_config(R"({"call_deadline_ms": 7000})", kFile);
+  BOOST_TEST_REQUIRE(long_deadline.has_value());
+  BOOST_TEST(long_deadline->hang_limit.count() == 70000);
+  const auto given =
+      parse_host_config(R"({"call_deadline_ms": 500, "hang_limit_ms": 2000})", kFile);
+  BOOST_TEST_REQUIRE(given.has_value());
+  BOOST_TEST(given->hang_limit.count() == 2000);
+}
+
+BOOST_AUTO_TEST_CASE(a_hang_limit_within_the_deadline_is_a_problem) {
+  BOOST_TEST(only_problem(R"({"call_deadline_ms": 5000, "hang_limit_ms": 5000})") ==
+             "/etc/crmflow/host.json: hang_limit_ms: must be more than call_deadline_ms (5000): "
+             "a call may use its whole deadline; found 5000");
+  BOOST_TEST(only_problem(R"({"hang_limit_ms": "30s"})") ==
+             "/etc/crmflow/host.json: (top).hang_limit_ms: expected a whole number >= 0, found "
+             "\"30s\"");
 }
 
 BOOST_AUTO_TEST_CASE(the_password_comes_from_the_environment_and_overrides_apply) {

@@ -12,7 +12,7 @@
 namespace crmflow {
 
 struct PluginSetting {
-  std::string name;  // file name without ".so", looked up in the plugin directories
+  std::string name;  // file name without ".so" (no path: letters, digits, _ - .), in plugin_dirs
   bool enabled = true;
   std::optional<std::set<std::string>> components;  // absent: every component of the file
   std::string settings_json = "{}";  // the object the file's components read (settings())
@@ -24,7 +24,7 @@ struct DatabaseSettings {
   std::string socket;  // a unix socket, used instead of host and port when set
   std::string name = "crm";
   std::string user = "crmflow";
-  std::string password;  // never in the file: from the environment only
+  std::string password;  // never in the config: from the environment or an owner-only file
 };
 
 struct LogSettings {
@@ -88,6 +88,9 @@ struct HostConfig {
   DatabaseSettings database;
   LogSettings log;
   std::chrono::milliseconds call_deadline{2000};
+  // A plugin call running longer than this ends the host (watchdog.hpp, exit code 3).
+  // Default: max(30 s, 10 × call_deadline).
+  std::chrono::milliseconds hang_limit{30000};
   std::filesystem::path module_map;     // absolute; empty when the config names none
   std::filesystem::path workflows_dir;  // absolute; empty when the config names none
   EngineSettings engine;
@@ -103,8 +106,10 @@ struct HostConfig {
 // Reads and validates a host config. Relative plugin directories, the packs directory and the
 // trusted keys are resolved against the file's directory. The database settings are then
 // overridden by the environment (CRMFLOW_DB_HOST, _PORT, _SOCKET, _NAME, _USER) and the
-// password is read from CRMFLOW_DB_PASSWORD. Every problem is reported, each naming the file and
-// the JSON path (or line and column for a syntax error).
+// password is read from CRMFLOW_DB_PASSWORD or, when that is unset, from the file
+// CRMFLOW_DB_PASSWORD_FILE names, which must be owner-only (file_trust.hpp: read_owner_only;
+// a group- or world-readable file is a problem naming it). Every problem is reported, each naming
+// the file and the JSON path (or line and column for a syntax error).
 std::expected<HostConfig, std::vector<std::string>> load_host_config(
     const std::filesystem::path& file);
 

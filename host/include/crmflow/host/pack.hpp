@@ -44,7 +44,9 @@ struct PackKeyFiles {
 std::expected<PackKeyFiles, std::string> generate_pack_key(const std::filesystem::path& base,
                                                            const std::string& comment);
 
-// Reads a .pub file; the error names the file and what is wrong with it.
+// Reads a .pub file; the error names the file and what is wrong with it. Whoever can change a
+// trusted key can sign packs, so the file and every directory above it must be trusted
+// (file_trust.hpp: owned by root or the user running crmflow, writable by nobody else).
 std::expected<PackPublicKey, std::string> read_public_key(const std::filesystem::path& file);
 
 // The policy packs are verified against.
@@ -87,7 +89,9 @@ struct VerifiedPack {
 // pack is unsigned and the policy allows that), the manifest, the ABI it needs, the SHA-256 of
 // every listed file, and that no unlisted file is in the directory. The error is one line
 // naming the file at fault and why, e.g. "canary.so: sha256 differs from manifest.json (file
-// changed after signing)"; the caller names the pack directory. Reads each file once.
+// changed after signing)"; the caller names the pack directory. Reads each file once. An
+// unsigned pack's files are vouched for by nothing but the file system: each of them and every
+// directory above must be trusted (file_trust.hpp), as a plugin file outside a pack.
 std::expected<VerifiedPack, std::string> verify_pack(const std::filesystem::path& dir,
                                                      const PackPolicy& policy);
 

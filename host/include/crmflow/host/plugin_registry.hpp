@@ -32,7 +32,11 @@ class PluginRegistry {
   // are registered (all when absent). Returns every problem found, each naming the file
   // and what was expected and found; when there is one, nothing of that file is
   // registered. Reads the file's symbols before loading it, so a file without the entry
-  // point never runs code in this process.
+  // point never runs code in this process. The file must be trusted (file_trust.hpp: owned
+  // by root or the user running crmflow and writable by nobody else, nor any directory from
+  // / down to it); it is opened once, checked on that descriptor and loaded through it, so a
+  // file swapped after the check is never what runs. A refusal reads
+  // "plugin <file>: refused: <path> is writable by others (mode 0666): chmod o-w <path>".
   // `settings_json` (a JSON object's text) is what the file's components read through the
   // host API's settings().
   std::vector<std::string> load(const std::filesystem::path& file,

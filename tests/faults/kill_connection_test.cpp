@@ -99,8 +99,8 @@ BOOST_AUTO_TEST_CASE(host_reconnects_after_its_session_is_killed_mid_transaction
   const auto started = Clock::now();
   const auto give_up = started + 120s;
   while (kills < kills_wanted && Clock::now() < give_up) {
+    // Right after a chunk of saves the host is surely busy: look for its transaction then.
     qualify_next_chunk();
-    std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms(random)));
     std::optional<HostSession> target;
     wait_until(
         [&] {
@@ -126,6 +126,7 @@ BOOST_AUTO_TEST_CASE(host_reconnects_after_its_session_is_killed_mid_transaction
                    30s, 20ms),
         "no reconnect within 30 s after kill " << kills);
     BOOST_REQUIRE(host.running());
+    std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms(random)));
   }
   while (qualified < leads) qualify_next_chunk();
   const double killing = seconds_since(started);

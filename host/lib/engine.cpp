@@ -289,20 +289,25 @@ bool Engine::finish_by_fence(const std::vector<Event>& events, const std::vector
   if (done.empty()) return true;
   std::map<uint64_t, uint64_t> fences;
   for (const Event& event : events) fences[event.id] = event.fence;
-  std::string claims;
-  for (const uint64_t id : done) {
-    claims += fmt::format("{}({}, {})", claims.empty() ? "" : ", ", id, fences[id]);
-  }
+  // One primary-key equality per event: a unique lookup that reads no row but its own. One
+  // DELETE over the whole id list was a range scan that also read the row after each range to
+  // find its end — when that was an event the CRM's open transaction had just inserted, the
+  // host waited for the CRM while holding the records it wrote, and the CRM, waiting for one
+  // of those, was made the deadlock victim (faults_three_hosts).
   const std::string owner = leases_.owner();
+  long long id = 0;
+  long long fence = 0;
   soci::statement remove =
-      (db_.prepare << fmt::format(
-           // id IN (...) makes it a primary-key range: a scan would wait on the rows of
-           // events the CRM's open transactions are writing (faults_deadlock).
-           "DELETE FROM crmflow_event WHERE id IN ({}) AND owner = :o AND (id, fence) IN ({})",
-           id_list(done), claims),
-       soci::use(owner));
-  remove.execute(true);
-  return static_cast<size_t>(remove.get_affected_rows()) == done.size();
+      (db_.prepare << "DELETE FROM crmflow_event WHERE id = :id AND owner = :o AND fence = :f",
+       soci::use(id), soci::use(owner), soci::use(fence));
+  size_t removed = 0;
+  for (const uint64_t event : done) {
+    id = static_cast<long long>(event);
+    fence = static_cast<long long>(fences[event]);
+    remove.execute(true);
+    removed += static_cast<size_t>(remove.get_affected_rows());
+  }
+  return removed == done.size();
 }
 
 void Engine::write_audit_rows() {

@@ -107,7 +107,19 @@ void JobRunner::release_own_leases() {
 
 size_t JobRunner::step() {
   std::vector<Job> jobs = claim();
-  for (Job& job : jobs) run(job);
+  size_t given_back = 0;
+  for (Job& job : jobs) {
+    // A stopping host finishes the job in hand, not every job it claimed: slow jobs (an HTTP
+    // call, a mail server) one after another would hold the stop past any supervisor's grace.
+    if (options_.stop != nullptr && *options_.stop) {
+      if (leases_.release(job.claim, std::chrono::milliseconds(0), false)) ++given_back;
+      continue;
+    }
+    run(job);
+  }
+  if (given_back > 0) {
+    spdlog::info("stopping: {} claimed job(s) not started were given back", given_back);
+  }
   return jobs.size();
 }
 

@@ -150,6 +150,7 @@ int Runner::run() {
   job_options.backoff_cap = std::chrono::seconds(config_.jobs.backoff_cap_seconds);
   job_options.call_deadline = config_.call_deadline;
   job_options.clock_offset_seconds = config_.clock_offset_seconds;
+  job_options.stop = &stop_;
   auto jobs = std::make_unique<JobRunner>(*db_, map_, workflows_, job_options);
   TickOptions tick_options;
   tick_options.owner = owner_;

@@ -6,7 +6,10 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <cerrno>
+#include <csignal>
 #include <cstdlib>
+#include <cstring>
 
 #include "fault_support.hpp"
 
@@ -89,6 +92,27 @@ class PrivateServer {
   std::filesystem::path log() const { return dir_ / "mariadb.sh.log"; }
   unsigned port() const { return port_; }
 
+  // SIGKILL to mariadbd (its pid from the pid file scripts/mariadb.sh gives it), no shutdown:
+  // a crash, recovered from the redo log at the next start. Returns once the process is gone
+  // (or a zombie: setsid made it nobody's child here); throws after 30 s.
+  pid_t kill9() const {
+    const std::string text = read_text(dir_ / "server/mysqld.pid");
+    const pid_t pid = static_cast<pid_t>(std::atol(text.c_str()));
+    if (pid <= 0) throw std::runtime_error("no pid in " + (dir_ / "server/mysqld.pid").string());
+    if (::kill(pid, SIGKILL) != 0) {
+      throw std::runtime_error("kill -9 " + std::to_string(pid) + ": " + std::strerror(errno));
+    }
+    const auto gone = [pid] {
+      const std::string stat = read_text("/proc/" + std::to_string(pid) + "/stat");
+      const auto state = stat.rfind(") ");
+      return stat.empty() || (state != std::string::npos && stat[state + 2] == 'Z');
+    };
+    if (!wait_until(gone, 30s, 20ms)) {
+      throw std::runtime_error("mariadbd pid " + std::to_string(pid) + " survived SIGKILL");
+    }
+    return pid;
+  }
+
  private:
   std::filesystem::path dir_;
   unsigned port_;
@@ -129,6 +153,16 @@ class ScopedDbEnv {
 std::unique_ptr<testing::DbFixture> fixture_on(const PrivateServer& server) {
   ScopedDbEnv env(server.settings());
   return std::make_unique<testing::DbFixture>();
+}
+
+// Qualifies the leads <prefix>first ... <prefix>last, 250 a statement (one event each).
+void qualify_range(soci::session& db, const std::string& prefix, int first, int last) {
+  for (int from = first; from <= last; from += 250) {
+    const int to = std::min(last, from + 249);
+    db << "UPDATE leads SET status = 'Qualified', modified_user_id = '" + kThomas +
+              "', date_modified = UTC_TIMESTAMP() WHERE id BETWEEN '" + lead_id(prefix, from) +
+              "' AND '" + lead_id(prefix, to) + "'";
+  }
 }
 
 }  // namespace
@@ -193,6 +227,63 @@ BOOST_AUTO_TEST_CASE(host_reconnects_and_handles_everything_once) {
                      << count_occurrences(output, "retrying in") << " failed connect attempt(s); "
                      << kBefore + kAfter << " events all handled once " << total_seconds
                      << " s after the stop");
+}
+
+// The server dies (SIGKILL, no shutdown, no flush beyond what each commit made durable) while
+// the host is in the middle of the backlog, and comes back after crash recovery. Whatever the
+// host had in flight (a claim, a batch, a commit whose answer never came) was rolled back or
+// committed by the server, never half; the host must reconnect and handle everything once.
+BOOST_AUTO_TEST_CASE(host_reconnects_after_the_server_is_killed_hard) {
+  const std::string prefix = "rsk";
+  const auto setup_started = Clock::now();
+  PrivateServer server;  // destroyed last: stops the server whatever happens
+  const auto fixture = fixture_on(server);
+  BOOST_TEST_MESSAGE("  db kill: private MariaDB on port " << server.port() << " ready after "
+                                                           << seconds_since(setup_started) << " s");
+  HostFiles files("db-kill");
+  files.add_workflow(follow_up_workflow("follow-up"));
+  DumpLogsOnFailure dump({files.log(), server.log()});
+
+  auto crm = fixture->connect_again();
+  insert_leads(*crm, prefix, kBefore + kAfter);
+  const auto install =
+      run_command(files.config_file(), fixture->settings(), files.log(), {"capture", "install"});
+  BOOST_REQUIRE_MESSAGE(install.exit_code == 0, install.output);
+  qualify_range(*crm, prefix, 1, kBefore);
+
+  HostProcess host(files.config_file(), fixture->settings(), files.log());
+  BOOST_REQUIRE(wait_until([&] { return pending_events(*crm) < kBefore - 200; }, 30s, 20ms));
+  const long long pending_at_kill = pending_events(*crm);
+  crm.reset();
+  const auto killed = Clock::now();
+  const pid_t pid = server.kill9();
+  BOOST_TEST(host.running());
+  server.script("start");
+  const double down_seconds = seconds_since(killed);
+
+  crm = fixture->connect_again();
+  BOOST_TEST_MESSAGE("  db kill: mariadbd pid " << pid << " killed with " << pending_at_kill
+                                                << " events pending, " << pending_events(*crm)
+                                                << " pending after crash recovery");
+  qualify_range(*crm, prefix, kBefore + 1, kBefore + kAfter);
+  BOOST_REQUIRE(wait_for_empty_queue(*crm, 90s));
+  const double total_seconds = seconds_since(killed);
+  BOOST_TEST(host.running(), "crmflow ended with " << host.describe_status());
+  const std::string output = host.output();
+  BOOST_TEST(output.find("reconnected") != std::string::npos);
+  host.terminate();
+  BOOST_TEST(host.wait(15s).has_value());
+  BOOST_TEST(host.exited_cleanly(), "crmflow ended with " << host.describe_status());
+
+  const Oracle oracle = tally_follow_ups(*crm, "mariadbd SIGKILL", prefix, kBefore + kAfter);
+  oracle.report();
+  BOOST_TEST_MESSAGE("  db kill: down for "
+                     << down_seconds << " s (recovery included); host logged "
+                     << count_occurrences(output, "reconnected") << " reconnect(s), "
+                     << count_occurrences(output, "retrying in")
+                     << " failed connect attempt(s); all handled " << total_seconds
+                     << " s after the kill");
+  oracle.check();
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -197,6 +197,32 @@ inline Oracle tally_follow_ups(soci::session& db, const std::string& fault,
   return o;
 }
 
+// The oracle's database figures for a workflow whose every run leaves one database effect that
+// can be counted: `effects_sql` is the COUNT(*) query for those effects (e.g. the tasks it
+// created). Handled: distinct events with a 'done' audit row of `workflow` (event rows, not job
+// rows) over the records whose id starts with `prefix`; twice: effects beyond one per handled
+// event plus 'done' rows beyond one per event.
+inline Oracle tally_workflow(soci::session& db, const std::string& fault,
+                             const std::string& workflow, const std::string& prefix,
+                             long long produced, const std::string& effects_sql,
+                             long long expected_quarantined = 0) {
+  const std::string runs = "FROM crmflow_run WHERE workflow_id = '" + workflow +
+                           "' AND outcome = 'done' AND job_id IS NULL AND record_id LIKE '" +
+                           prefix + "%'";
+  Oracle o;
+  o.fault = fault;
+  o.produced = produced;
+  o.expected_quarantined = expected_quarantined;
+  o.handled = query_count(db, "SELECT COUNT(DISTINCT event_id) " + runs);
+  o.effects = query_count(db, effects_sql);
+  const long long done_rows = query_count(db, "SELECT COUNT(*) " + runs);
+  o.twice = std::max(0LL, o.effects - o.handled) + (done_rows - o.handled);
+  o.quarantined = query_count(
+      db, "SELECT COUNT(*) FROM crmflow_event_quarantine WHERE record_id LIKE '" + prefix + "%'");
+  o.stuck = stuck_work(db);
+  return o;
+}
+
 // Scales a fault case: the bounded figure the test command runs, or the soak figure when
 // CRMFLOW_SOAK=1 (scripts/soak.sh).
 inline int soak_or(int bounded, int soak) {

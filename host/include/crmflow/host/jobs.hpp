@@ -3,6 +3,7 @@
 // fence like events (lease.hpp); a job's database effects commit with its fenced finish.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <expected>
@@ -55,6 +56,8 @@ struct JobOptions {
   std::chrono::seconds backoff_cap{3600};  // the longest wait between attempts
   std::chrono::milliseconds call_deadline{30000};
   int clock_offset_seconds = 0;
+  // Set when the host is asked to stop: the claimed jobs not started yet are given back.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 class JobRunner {
@@ -65,7 +68,8 @@ class JobRunner {
 
   // Claims the due jobs (a batch) and runs each in a transaction of its own. Returns the
   // number of jobs it ran: finished (done, skipped, cancelled or dead) or handed back for a
-  // later attempt. A failing job is retried
+  // later attempt. Once `stop` is set, the jobs of the batch not started yet are given back at
+  // once, their attempt not counted, for another host. A failing job is retried
   // with backoff, and dead after max_attempts; database errors that concern the connection
   // propagate (the caller reconnects).
   size_t step();

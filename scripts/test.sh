@@ -32,6 +32,9 @@ eval "$(scripts/mariadb.sh env)"
 step "All tests"
 ctest --test-dir build --output-on-failure -j "$jobs"
 
+step "The fault cases' oracle figures (lost, twice, stuck, quarantined, duplicates)"
+grep -h '^  oracle ' build/Testing/Temporary/LastTest.log || echo "(no fault case ran)"
+
 step "Unit and ABI tests under AddressSanitizer + UBSan"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCRMFLOW_WERROR=ON \
   -DCRMFLOW_SANITIZE=ON >/dev/null

@@ -23,11 +23,7 @@ struct Workload {
     files.add_workflow(follow_up_workflow("follow-up"));
     crm = fixture.connect_again();
     insert_leads(*crm, kPrefix, events);
-    const auto install =
-        run_command(files.config_file(), fixture.settings(), files.log(), {"capture", "install"});
-    BOOST_REQUIRE_MESSAGE(install.exit_code == 0, "capture install failed (exit "
-                                                      << install.exit_code << "):\n"
-                                                      << install.output);
+    install_capture(files.config_file(), fixture.settings(), files.log());
     qualify_leads(*crm, kPrefix, events);
     BOOST_REQUIRE_EQUAL(pending_events(*crm), events);
   }
@@ -178,9 +174,7 @@ BOOST_AUTO_TEST_CASE(a_kill_between_send_and_commit_sends_again_with_the_same_me
 
   const auto crm = fixture.connect_again();
   insert_leads(*crm, kPrefix, events);
-  const auto install =
-      run_command(files.config_file(), fixture.settings(), files.log(), {"capture", "install"});
-  BOOST_REQUIRE_MESSAGE(install.exit_code == 0, install.output);
+  install_capture(files.config_file(), fixture.settings(), files.log());
   qualify_leads(*crm, kPrefix, events);
 
   const unsigned seed = std::random_device{}();

@@ -2,9 +2,6 @@
 // (scripts/mariadb.sh with a temporary directory and a free port) — never the shared server the
 // other tests use. The host must reconnect ("reconnected" in its log) and handle every event
 // exactly once, those captured before, during and after the restart.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #include <cerrno>
 #include <csignal>
@@ -12,6 +9,7 @@
 #include <cstring>
 
 #include "fault_support.hpp"
+#include "free_port.hpp"
 
 namespace crmflow::faults {
 namespace {
@@ -20,31 +18,13 @@ const std::string kPrefix = "rst";
 constexpr int kBefore = 3000;
 constexpr int kAfter = 1000;
 
-// A TCP port nobody listens on right now (the kernel's choice for port 0).
-unsigned free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) throw std::runtime_error("socket() failed");
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  socklen_t length = sizeof address;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    ::close(fd);
-    throw std::runtime_error("bind() failed");
-  }
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
 // A private MariaDB run by scripts/mariadb.sh; stopped and deleted when destroyed.
 class PrivateServer {
  public:
   PrivateServer()
       : dir_(std::filesystem::temp_directory_path() /
              ("crmflow-faults-db-" + std::to_string(::getpid()))),
-        port_(free_port()) {
+        port_(static_cast<unsigned>(testing::free_port())) {
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     script("start");
@@ -181,11 +161,7 @@ BOOST_AUTO_TEST_CASE(host_reconnects_and_handles_everything_once) {
 
   auto crm = fixture->connect_again();
   insert_leads(*crm, kPrefix, kBefore + kAfter);
-  const auto install =
-      run_command(files.config_file(), fixture->settings(), files.log(), {"capture", "install"});
-  BOOST_REQUIRE_MESSAGE(install.exit_code == 0, "capture install failed (exit " << install.exit_code
-                                                                                << "):\n"
-                                                                                << install.output);
+  install_capture(files.config_file(), fixture->settings(), files.log());
   qualify_leads(*crm, kPrefix, kBefore);
 
   HostProcess host(files.config_file(), fixture->settings(), files.log());
@@ -246,9 +222,7 @@ BOOST_AUTO_TEST_CASE(host_reconnects_after_the_server_is_killed_hard) {
 
   auto crm = fixture->connect_again();
   insert_leads(*crm, prefix, kBefore + kAfter);
-  const auto install =
-      run_command(files.config_file(), fixture->settings(), files.log(), {"capture", "install"});
-  BOOST_REQUIRE_MESSAGE(install.exit_code == 0, install.output);
+  install_capture(files.config_file(), fixture->settings(), files.log());
   qualify_range(*crm, prefix, 1, kBefore);
 
   HostProcess host(files.config_file(), fixture->settings(), files.log());

@@ -38,9 +38,7 @@ Outcome two_record_crm_transaction(bool heavy) {
       {"actions",
        {{{"plugin", "update_record"}, {"params", {{"fields", {{"priority", "P1"}}}}}}}}});
   DumpLogsOnFailure dump({files.log()});
-  const auto install =
-      run_command(files.config_file(), fixture.settings(), files.log(), {"capture", "install"});
-  BOOST_REQUIRE_MESSAGE(install.exit_code == 0, install.output);
+  install_capture(files.config_file(), fixture.settings(), files.log());
   const auto observer = fixture.connect_again();
   *observer << "UPDATE cases SET status = 'Escalated' WHERE id IN ('" + kCaseA + "', '" + kCaseB +
                    "')";

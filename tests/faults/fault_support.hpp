@@ -62,6 +62,16 @@ inline void qualify_leads(soci::session& db, const std::string& prefix, int coun
   }
 }
 
+// `crmflow capture install` with the host's config: the triggers that turn the CRM's saves
+// into events. Ends the test case, with the command's output, when it fails.
+inline void install_capture(const std::filesystem::path& config, const DatabaseSettings& db,
+                            const std::filesystem::path& log) {
+  const auto install = run_command(config, db, log, {"capture", "install"});
+  BOOST_REQUIRE_MESSAGE(install.exit_code == 0, "capture install failed (exit " << install.exit_code
+                                                                                << "):\n"
+                                                                                << install.output);
+}
+
 inline long long pending_events(soci::session& db) {
   return query_count(db, "SELECT COUNT(*) FROM crmflow_event");
 }

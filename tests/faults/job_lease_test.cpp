@@ -23,9 +23,7 @@ BOOST_AUTO_TEST_CASE(a_stopped_runner_loses_its_job_and_its_work_is_rolled_back)
 
   const auto crm = fixture.connect_again();
   insert_leads(*crm, "jls", 1);
-  const auto install = run_command(files.config_file(), fixture.settings(), files.log("cli"),
-                                   {"capture", "install"});
-  BOOST_REQUIRE_MESSAGE(install.exit_code == 0, install.output);
+  install_capture(files.config_file(), fixture.settings(), files.log("cli"));
 
   HostProcess a(files.config_file(), fixture.settings(), files.log("a"));
   BOOST_REQUIRE(a.wait_for_log("handling events as", 30s));

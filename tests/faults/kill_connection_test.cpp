@@ -73,9 +73,7 @@ BOOST_AUTO_TEST_CASE(host_reconnects_after_its_session_is_killed_mid_transaction
                               std::to_string(connection_id(*crm)) + ", " +
                               std::to_string(connection_id(*observer));
   insert_leads(*crm, kPrefix, leads);
-  const auto install =
-      run_command(files.config_file(), fixture.settings(), files.log(), {"capture", "install"});
-  BOOST_REQUIRE_MESSAGE(install.exit_code == 0, install.output);
+  install_capture(files.config_file(), fixture.settings(), files.log());
 
   HostProcess host(files.config_file(), fixture.settings(), files.log());
   BOOST_REQUIRE(host.wait_for_log("handling events as", 30s));

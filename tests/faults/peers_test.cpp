@@ -9,8 +9,6 @@
 // request delivered at least once (distinct Message-ID / Idempotency-Key), every duplicate
 // explained, nothing stuck, the host never crashed, and each failed attempt's log line names
 // the peer and the job.
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #include <fstream>
 #include <map>
@@ -18,6 +16,7 @@
 #include <sstream>
 
 #include "fault_support.hpp"
+#include "free_port.hpp"
 #include "peer_process.hpp"
 
 namespace crmflow::faults {
@@ -40,20 +39,6 @@ constexpr int kClientTimeoutMs = 3000;  // both actions' timeout
 constexpr double kSlowSeconds = 5;      // a slow peer's answer comes after the timeout
 
 const std::filesystem::path kScripts = std::filesystem::path(CRMFLOW_SOURCE_DIR) / "tests/scripts";
-
-// A loopback port nothing listens on at this moment.
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  BOOST_REQUIRE(fd >= 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  BOOST_REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-  socklen_t length = sizeof address;
-  BOOST_REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
 
 // The real peers: the SMTP sink and the HTTP service, each on its own port.
 struct RealPeers {
@@ -120,8 +105,8 @@ void run_case(Behaviour behaviour) {
   const int leads = soak_or(24, 240);
   const std::string prefix = std::string("pr") + name(behaviour)[0];
   testing::DbFixture fixture;
-  const int smtp_port = free_port();
-  const int http_port = free_port();
+  const int smtp_port = testing::free_port();
+  const int http_port = testing::free_port();
 
   // Behind a bad peer, or (down) directly at the real ones that are not started yet. The
   // peers' files go to a temporary directory of their own (its config is not used).
@@ -189,9 +174,7 @@ void run_case(Behaviour behaviour) {
 
   const auto crm = fixture.connect_again();
   insert_leads(*crm, prefix, leads);
-  const auto install = run_command(host_files.config_file(), fixture.settings(), host_files.log(),
-                                   {"capture", "install"});
-  BOOST_REQUIRE_MESSAGE(install.exit_code == 0, install.output);
+  install_capture(host_files.config_file(), fixture.settings(), host_files.log());
   qualify_leads(*crm, prefix, leads);
 
   const auto started = Clock::now();

@@ -57,11 +57,7 @@ BOOST_AUTO_TEST_CASE(segfault_and_hang_are_named_and_quarantined) {
   const std::string hang = lead_id(kPrefix, kHangLead);
   *crm << "UPDATE leads SET last_name = 'crash' WHERE id = '" + crash + "'";
   *crm << "UPDATE leads SET last_name = 'hang' WHERE id = '" + hang + "'";
-  const auto install =
-      run_command(files.config_file(), fixture.settings(), files.log(), {"capture", "install"});
-  BOOST_REQUIRE_MESSAGE(install.exit_code == 0, "capture install failed (exit " << install.exit_code
-                                                                                << "):\n"
-                                                                                << install.output);
+  install_capture(files.config_file(), fixture.settings(), files.log());
   qualify_leads(*crm, kPrefix, events);
   BOOST_REQUIRE(pending_events(*crm) == events);
 

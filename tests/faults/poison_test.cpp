@@ -32,11 +32,7 @@ BOOST_AUTO_TEST_CASE(poison_event_is_quarantined) {
   insert_leads(*crm, kPrefix, kEvents);
   const std::string poison = lead_id(kPrefix, kPoisonLead);
   *crm << "UPDATE leads SET last_name = 'poison' WHERE id = '" + poison + "'";
-  const auto install =
-      run_command(files.config_file(), fixture.settings(), files.log(), {"capture", "install"});
-  BOOST_REQUIRE_MESSAGE(install.exit_code == 0, "capture install failed (exit " << install.exit_code
-                                                                                << "):\n"
-                                                                                << install.output);
+  install_capture(files.config_file(), fixture.settings(), files.log());
   qualify_leads(*crm, kPrefix, kEvents);
   long long poison_event = 0;
   *crm << "SELECT id FROM crmflow_event WHERE record_id = '" + poison + "'",

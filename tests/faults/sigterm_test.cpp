@@ -48,9 +48,7 @@ Figures stop_during_a_slow_job(const Scenario& s) {
 
   const auto crm = fixture.connect_again();
   insert_leads(*crm, "sgt", s.jobs);
-  const auto install = run_command(files.config_file(), fixture.settings(), files.log("cli"),
-                                   {"capture", "install"});
-  BOOST_REQUIRE_MESSAGE(install.exit_code == 0, install.output);
+  install_capture(files.config_file(), fixture.settings(), files.log("cli"));
 
   HostProcess a(files.config_file(), fixture.settings(), files.log("a"));
   BOOST_REQUIRE(a.wait_for_log("handling events as", 30s));

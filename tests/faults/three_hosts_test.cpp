@@ -132,9 +132,7 @@ BOOST_AUTO_TEST_CASE(deadlock_storm_every_event_once_and_no_crm_error) {
              "', LPAD(seq, 8, '0')), CONCAT('Case ', seq), UTC_TIMESTAMP(), UTC_TIMESTAMP(), '1', "
              "'1', '" +
              kThomas + "', 0, 'User', 'Active - New', 'P3' FROM seq_1_to_" + std::to_string(kCases);
-  const auto install = run_command(files.config_file(), fixture.settings(), files.log("cli"),
-                                   {"capture", "install"});
-  BOOST_REQUIRE_MESSAGE(install.exit_code == 0, install.output);
+  install_capture(files.config_file(), fixture.settings(), files.log("cli"));
 
   std::vector<std::unique_ptr<HostProcess>> hosts;
   for (const auto& name : names) {

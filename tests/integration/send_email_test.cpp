@@ -4,11 +4,9 @@
 // an implementation independent of the plugin's encoders. STARTTLS and AUTH run against the
 // same sink with a certificate made for the test run.
 #define BOOST_TEST_MODULE send_email_test
-#include <netinet/in.h>
 #include <soci/soci.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
@@ -25,6 +23,7 @@
 #include "crmflow/host/jobs.hpp"
 #include "crmflow/host/workflow.hpp"
 #include "db_fixture.hpp"
+#include "free_port.hpp"
 #include "peer_process.hpp"
 #include "workflow_harness.hpp"
 
@@ -40,21 +39,8 @@ const std::string kLastName = "O'Brien & Söhne";
 
 // A port nothing listens on now, for the whole process: the plugin's settings are fixed
 // when the registry loads it, and each test starts (or does not start) its own sink there.
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  BOOST_REQUIRE(fd >= 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  BOOST_REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-  socklen_t length = sizeof address;
-  BOOST_REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
 int smtp_port() {
-  static const int port = free_port();
+  static const int port = testing::free_port();
   return port;
 }
 

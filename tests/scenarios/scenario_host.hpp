@@ -26,9 +26,7 @@
 // Needs CRMFLOW_BINARY, CRMFLOW_PLUGIN_DIR, CRMFLOW_TEST_PLUGIN_DIR and CRMFLOW_SOURCE_DIR.
 #pragma once
 
-#include <netinet/in.h>
 #include <soci/soci.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -47,6 +45,7 @@
 #include <vector>
 
 #include "db_fixture.hpp"
+#include "free_port.hpp"
 #include "host_process.hpp"
 #include "peer_process.hpp"
 
@@ -164,21 +163,6 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// A loopback port nothing listens on at the moment.
-inline int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) throw std::runtime_error("socket() failed");
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  const bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-                     ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
-  ::close(fd);
-  if (!bound) throw std::runtime_error("no free loopback port");
-  return ntohs(address.sin_port);
-}
-
 inline std::string read_file(const std::filesystem::path& file) {
   return faults::read_text(file);
 }
@@ -198,7 +182,7 @@ class SmtpSink {
  public:
   SmtpSink()
       : dir_("smtp"),
-        port_(free_port()),
+        port_(testing::free_port()),
         process_(
             {"/usr/bin/python3", (testing::source_dir() / "tests/scripts/smtp_sink.py").string(),
              "--port", std::to_string(port_), "--dir", dir_.path().string()},
@@ -304,14 +288,15 @@ inline Json default_plugins() {
   plugins["call_remote_api"] = {{"enabled", true},
                                 {"settings", {{"allowed_hosts", Json::array({"127.0.0.1"})}}}};
   // No sink: a port nothing listens on, so a stray email fails instead of going anywhere.
-  plugins["send_email"] = {{"enabled", true},
-                           {"settings",
-                            {{"smtp_url", "smtp://127.0.0.1:" + std::to_string(free_port())},
-                             {"from", "crm@demo.example"},
-                             {"from_name", "Demo CRM"},
-                             {"starttls", "off"},
-                             {"timeout_seconds", 10},
-                             {"connect_timeout_seconds", 2}}}};
+  plugins["send_email"] = {
+      {"enabled", true},
+      {"settings",
+       {{"smtp_url", "smtp://127.0.0.1:" + std::to_string(testing::free_port())},
+        {"from", "crm@demo.example"},
+        {"from_name", "Demo CRM"},
+        {"starttls", "off"},
+        {"timeout_seconds", 10},
+        {"connect_timeout_seconds", 2}}}};
   return plugins;
 }
 

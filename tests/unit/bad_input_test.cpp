@@ -428,7 +428,8 @@ const PluginRegistry& plugins() {
     for (const char* name :
          {"compare", "changes", "update_record", "create_record", "schedule", "inactivity"}) {
       const auto problems = registry.load(test::kPluginDir / (std::string(name) + ".so"));
-      BOOST_TEST_REQUIRE(problems.empty(), name << ": " << problems.front());
+      BOOST_TEST_REQUIRE(problems.empty(),
+                         name << ": " << (problems.empty() ? std::string() : problems.front()));
     }
     return true;
   }();

@@ -66,7 +66,11 @@ do_start() {
   fi
   # Unix socket paths are limited to ~107 bytes; fail clearly rather than obscurely.
   [ "${#SOCK}" -lt 100 ] || die "socket path too long (${#SOCK} chars): $SOCK"
-  mkdir -p "$DIR"
+  # Each server gets its own tmpdir: at startup mariadbd deletes every #sql* file in its
+  # tmpdir, so with a shared /tmp a second server starting would pull the internal temp
+  # tables out from under the first one's running queries ("Error on delete of
+  # '/tmp/#sql-temptable-...MAI'", seen when a test starts a server beside the test server).
+  mkdir -p "$DIR/tmp"
   rm -f "$PIDFILE" "$SOCK"
 
   if [ ! -d "$DIR/data/mysql" ]; then
@@ -79,7 +83,7 @@ do_start() {
   say "starting mariadbd on 127.0.0.1:$PORT (dir $DIR)"
   # setsid: the server outlives the shell (and its process group) that started it.
   setsid mariadbd --no-defaults "${user_opt[@]}" \
-    --datadir="$DIR/data" --socket="$SOCK" --pid-file="$PIDFILE" \
+    --datadir="$DIR/data" --tmpdir="$DIR/tmp" --socket="$SOCK" --pid-file="$PIDFILE" \
     --port="$PORT" --bind-address=127.0.0.1 --skip-name-resolve \
     --log-error="$LOG" --innodb-buffer-pool-size=128M --innodb-flush-log-at-trx-commit=1 \
     --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \

@@ -139,6 +139,24 @@ std::expected<int, std::string> open_trusted(const fs::path& file, const TrustPo
   return fd;
 }
 
+std::expected<std::string, std::string> read_and_close(int fd) {
+  std::string contents;
+  char buffer[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const std::string why = errno_text();
+      ::close(fd);
+      return std::unexpected(why);
+    }
+    if (n == 0) break;
+    contents.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return contents;
+}
+
 std::expected<std::string, std::string> read_owner_only(const fs::path& file,
                                                         const std::string& key,
                                                         const TrustPolicy& policy) {
@@ -164,22 +182,13 @@ std::expected<std::string, std::string> read_owner_only(const fs::path& file,
     ::close(fd);
     return std::unexpected(std::move(problem));
   }
-  std::string contents;
-  char buffer[4096];
-  for (;;) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const std::string why = errno_text();
-      ::close(fd);
-      return std::unexpected(fmt::format("{}: {} cannot be read: {}", key, file.string(), why));
-    }
-    if (n == 0) break;
-    contents.append(buffer, static_cast<size_t>(n));
+  auto contents = read_and_close(fd);
+  if (!contents) {
+    return std::unexpected(
+        fmt::format("{}: {} cannot be read: {}", key, file.string(), contents.error()));
   }
-  ::close(fd);
-  if (contents.ends_with('\n')) contents.pop_back();
-  if (contents.ends_with('\r')) contents.pop_back();
+  if (contents->ends_with('\n')) contents->pop_back();
+  if (contents->ends_with('\r')) contents->pop_back();
   return contents;
 }
 

@@ -91,21 +91,7 @@ std::expected<std::string, std::string> read_fd(int fd) {
     ::close(fd);
     return std::unexpected(std::string("not a regular file"));
   }
-  std::string bytes;
-  char buffer[65536];
-  for (;;) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const std::string why = errno_text();
-      ::close(fd);
-      return std::unexpected(why);
-    }
-    if (n == 0) break;
-    bytes.append(buffer, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return bytes;
+  return read_and_close(fd);
 }
 
 // Reads a whole file through one descriptor; `O_NOFOLLOW` when the caller resolved links.

@@ -44,6 +44,10 @@ std::string trust_problem(const std::filesystem::path& path, const struct stat& 
 std::expected<int, std::string> open_trusted(const std::filesystem::path& file,
                                              const TrustPolicy& policy);
 
+// Everything left to read in `fd` (EINTR retried), which is closed whatever the outcome: the
+// caller gives up ownership. The error is the system's text for the failed read.
+std::expected<std::string, std::string> read_and_close(int fd);
+
 // The contents of a secret file, one trailing newline removed: a regular file owned by root or
 // the user running crmflow and neither readable nor writable by anybody else (mode 0600 or
 // 0400). `key` names the setting the file came from, for messages such as

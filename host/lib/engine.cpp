@@ -145,7 +145,8 @@ void fold_into_head(soci::session& db, uint64_t head, std::chrono::milliseconds 
       soci::use(kind), soci::use(is_new_flag), soci::use(old_text, old_ind),
       soci::use(new_text, new_ind), soci::use(user, user_ind), soci::use(head_id);
   std::vector<uint64_t> ids(folded.begin(), folded.end());
-  db << fmt::format("DELETE FROM crmflow_event WHERE id IN ({})", id_list(ids));
+  db << fmt::format("DELETE crmflow_event FROM {} WHERE id IN ({})",
+                    by_primary_key("crmflow_event"), id_list(ids));
   spdlog::debug("event {}: folded {} later event(s) of the record into it: {}", head, folded.size(),
                 id_list(ids));
 }
@@ -212,7 +213,8 @@ void Engine::quarantine(const std::vector<uint64_t>& ids) {
       "INSERT INTO crmflow_event_quarantine ({0}, quarantined_at) SELECT {0}, UTC_TIMESTAMP(6) "
       "FROM crmflow_event WHERE id IN ({1})",
       kEventColumns, id_list(ids));
-  db_ << fmt::format("DELETE FROM crmflow_event WHERE id IN ({})", id_list(ids));
+  db_ << fmt::format("DELETE crmflow_event FROM {} WHERE id IN ({})",
+                     by_primary_key("crmflow_event"), id_list(ids));
   spdlog::error("quarantined {} event(s) after {} attempts: {} (see crmflow quarantine list)",
                 ids.size(), options_.max_attempts, id_list(ids));
 }
@@ -289,25 +291,21 @@ bool Engine::finish_by_fence(const std::vector<Event>& events, const std::vector
   if (done.empty()) return true;
   std::map<uint64_t, uint64_t> fences;
   for (const Event& event : events) fences[event.id] = event.fence;
-  // One primary-key equality per event: a unique lookup that reads no row but its own. One
-  // DELETE over the whole id list was a range scan that also read the row after each range to
-  // find its end — when that was an event the CRM's open transaction had just inserted, the
-  // host waited for the CRM while holding the records it wrote, and the CRM, waiting for one
-  // of those, was made the deadlock victim (faults_three_hosts).
-  const std::string owner = leases_.owner();
-  long long id = 0;
-  long long fence = 0;
-  soci::statement remove =
-      (db_.prepare << "DELETE FROM crmflow_event WHERE id = :id AND owner = :o AND fence = :f",
-       soci::use(id), soci::use(owner), soci::use(fence));
-  size_t removed = 0;
-  for (const uint64_t event : done) {
-    id = static_cast<long long>(event);
-    fence = static_cast<long long>(fences[event]);
-    remove.execute(true);
-    removed += static_cast<size_t>(remove.get_affected_rows());
+  std::string claims;
+  for (const uint64_t id : done) {
+    claims += fmt::format("{}({}, {})", claims.empty() ? "" : ", ", id, fences[id]);
   }
-  return removed == done.size();
+  // By primary key: this runs while the batch holds the CRM records its actions wrote. A
+  // scan that waited here on an event the CRM's open transaction had just inserted, while the
+  // CRM waited on one of those records, made the CRM the deadlock victim (faults_three_hosts).
+  const std::string owner = leases_.owner();
+  soci::statement remove =
+      (db_.prepare << fmt::format("DELETE crmflow_event FROM {} WHERE id IN ({}) AND owner = :o "
+                                  "AND (id, fence) IN ({})",
+                                  by_primary_key("crmflow_event"), id_list(done), claims),
+       soci::use(owner));
+  remove.execute(true);
+  return static_cast<size_t>(remove.get_affected_rows()) == done.size();
 }
 
 void Engine::write_audit_rows() {

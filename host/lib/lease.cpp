@@ -71,4 +71,8 @@ std::string id_list(const std::vector<uint64_t>& ids) {
   return fmt::format("{}", fmt::join(ids, ","));
 }
 
+std::string by_primary_key(std::string_view table) {
+  return fmt::format("{} FORCE INDEX (PRIMARY)", table);
+}
+
 }  // namespace crmflow

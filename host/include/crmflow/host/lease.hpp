@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace soci {
@@ -66,5 +67,13 @@ std::chrono::milliseconds backoff(int attempts, std::chrono::seconds cap);
 
 // "1, 2, 3" for an IN (...) list of ids.
 std::string id_list(const std::vector<uint64_t>& ids);
+
+// `table` with FORCE INDEX (PRIMARY), for a DELETE by an id list: `DELETE t FROM <this> WHERE
+// id IN (...)` (a single-table DELETE takes no index hint). When the list covers much of a
+// small table the optimizer prefers a full scan, and a scanning DELETE waits on every
+// uncommitted row it passes, such as an event the CRM's open transaction has just inserted.
+// The hint keeps it to one primary-key lookup per id, which touches no other row. (An UPDATE
+// needs no hint: under READ COMMITTED it reads past such a row, semi-consistently.)
+std::string by_primary_key(std::string_view table);
 
 }  // namespace crmflow

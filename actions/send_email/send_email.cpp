@@ -63,6 +63,8 @@ std::string trimmed(std::string_view text) {
   return std::string(text.substr(first, last - first + 1));
 }
 
+constexpr char kHex[] = "0123456789ABCDEF";
+
 // An address as a message may show it: control bytes as \xNN, so that a NUL cannot cut the
 // message short and an escape sequence from a CRM record cannot reach a log or terminal.
 std::string shown(std::string_view address) {
@@ -70,7 +72,6 @@ std::string shown(std::string_view address) {
   for (const char c : address) {
     const auto byte = static_cast<unsigned char>(c);
     if (byte < 0x20 || byte == 0x7F) {
-      constexpr char kHex[] = "0123456789ABCDEF";
       out += {'\\', 'x', kHex[byte >> 4], kHex[byte & 0xF]};
     } else {
       out += c;
@@ -175,7 +176,6 @@ std::string display_name(std::string_view name) {
 // and non-printable bytes as =XX, trailing blanks encoded, and a "." opening a line encoded
 // so no relay can take it for the end of the data.
 std::string quoted_printable(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   size_t line_start = 0;
   while (line_start <= text.size()) {

@@ -30,6 +30,14 @@ Clock::time_point coarse_now() noexcept {
       std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec)));
 }
 
+// One plugin call, marked for the watchdog (watchdog.hpp) for exactly as long as it runs.
+template <typename PluginCall>
+int32_t watched(const Component& component, const Record* record, std::string_view module,
+                PluginCall call) {
+  const WatchedCall mark(component, record, module);
+  return call();
+}
+
 void report_overrun(const Component& component, const Record& record, Clock::time_point deadline) {
   if (deadline == Clock::time_point::max()) return;
   if (coarse_now() <= deadline) return;
@@ -66,11 +74,9 @@ std::expected<bool, std::string> ComponentInstance::evaluate(const Record& recor
   call.component = tag_;
   call.settings_json = component_.settings_json;
   int32_t result = 0;
-  int32_t status = CRMFLOW_ERROR;
-  {
-    const WatchedCall watched(component_, &record);
-    status = component_.abi->evaluate(host_api(), &call, instance_, &result);
-  }
+  const int32_t status = watched(component_, &record, {}, [&] {
+    return component_.abi->evaluate(host_api(), &call, instance_, &result);
+  });
   report_overrun(component_, record, deadline);
   if (status != CRMFLOW_OK) return std::unexpected(failure(component_, record, status, call.error));
   return result != 0;
@@ -94,11 +100,8 @@ std::expected<void, ActionFailure> ComponentInstance::run(
   call.job_key = job_key;
   call.callee = &component_;
   call.nesting = nesting;
-  int32_t status = CRMFLOW_ERROR;
-  {
-    const WatchedCall watched(component_, &record);
-    status = component_.abi->run(host_api(), &call, instance_);
-  }
+  const int32_t status = watched(component_, &record, {},
+                                 [&] { return component_.abi->run(host_api(), &call, instance_); });
   report_overrun(component_, record, deadline);
   if (call.host_exception) std::rethrow_exception(call.host_exception);
   if (status != CRMFLOW_OK) {
@@ -119,11 +122,9 @@ std::expected<void, std::string> ComponentInstance::tick(std::string_view module
   call.settings_json = component_.settings_json;
   call.tick = &tick;
   call.module = module;
-  int32_t status = CRMFLOW_ERROR;
-  {
-    const WatchedCall watched(component_, nullptr, module);
-    status = component_.abi->tick(host_api(), &call, instance_);
-  }
+  const int32_t status = watched(component_, nullptr, module, [&] {
+    return component_.abi->tick(host_api(), &call, instance_);
+  });
   if (call.host_exception) std::rethrow_exception(call.host_exception);
   if (status != CRMFLOW_OK) {
     return std::unexpected(fmt::format("trigger '{}' failed on {}: status {}: {}", component_.name,

@@ -1,7 +1,7 @@
 #include <soci/soci.h>
 #include <spdlog/spdlog.h>
-#include <filesystem>
 
+#include <filesystem>
 #include <iostream>
 
 #include "commands.hpp"

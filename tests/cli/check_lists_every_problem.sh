@@ -9,6 +9,13 @@ test_plugin_dir=$(realpath "$3")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; cat "$work/out" "$work/err" >&2 2>/dev/null; exit 1; }
+# Runs `crmflow --config <config> <command>`, which must exit 1 (problems found), keeping its
+# output in $work/out and $work/err.
+expect_problems() {
+  local config=$1 cmd=$2 status=0
+  "$crmflow" --config "$config" "$cmd" >"$work/out" 2>"$work/err" || status=$?
+  [ "$status" -eq 1 ] || fail "$cmd $config: exit status $status, expected 1"
+}
 
 cat > "$work/good.json" <<JSON
 // a comment, as admins leave them
@@ -25,16 +32,12 @@ cat > "$work/bad.json" <<JSON
   "log": {"level": "chatty"}
 }
 JSON
-status=0
-"$crmflow" --config "$work/bad.json" check >"$work/out" 2>"$work/err" || status=$?
-[ "$status" -eq 1 ] || fail "exit status $status, expected 1"
+expect_problems "$work/bad.json" check
 grep -q "log.level: expected trace, debug, info, warn or error, found chatty" "$work/err" \
   || fail "log level problem not listed"
 # A config error stops before plugins are loaded: fix it and the plugin problems show, all.
 sed -i 's/"chatty"/"info"/' "$work/bad.json"
-status=0
-"$crmflow" --config "$work/bad.json" check >"$work/out" 2>"$work/err" || status=$?
-[ "$status" -eq 1 ] || fail "exit status $status, expected 1"
+expect_problems "$work/bad.json" check
 grep -q "enabled component 'comparre' is not provided by this plugin" "$work/err" || fail "typo"
 grep -q "plugins.missing: no missing.so in the plugin directories" "$work/err" || fail "missing"
 grep -q "newer_minor.so: the plugin needs ABI 1.6, newer than the host's 1.5" "$work/err" \
@@ -47,9 +50,7 @@ grep -qx "4 problems found" "$work/err" || fail "no count"
 cat > "$work/nomap.json" <<JSON
 {"plugin_dirs": ["$plugin_dir"], "plugins": {"compare": {}}, "module_map": "crm/nomap.json"}
 JSON
-status=0
-"$crmflow" --config "$work/nomap.json" check >"$work/out" 2>"$work/err" || status=$?
-[ "$status" -eq 1 ] || fail "exit status $status for a missing module map, expected 1"
+expect_problems "$work/nomap.json" check
 grep -qxF "error: $work/nomap.json: module_map: $work/crm/nomap.json does not exist" "$work/err" \
   || fail "a missing module map is not named with its setting"
 
@@ -63,9 +64,7 @@ JSON
 refusal="plugin $work/plugins/compare.so: refused: file $work/plugins/compare.so is writable by \
 others (mode 0646): chmod o-w $work/plugins/compare.so"
 for cmd in check plugins; do
-  status=0
-  "$crmflow" --config "$work/writable.json" $cmd >"$work/out" 2>"$work/err" || status=$?
-  [ "$status" -eq 1 ] || fail "$cmd: exit status $status for a writable plugin, expected 1"
+  expect_problems "$work/writable.json" "$cmd"
   grep -qxF "error: $refusal" "$work/err" || fail "$cmd does not name the writable plugin and the fix"
 done
 chmod o-w "$work/plugins/compare.so"
